@@ -1,0 +1,268 @@
+/**
+ * Component contracts: how inputs, processors and outputs are declared and how the engine drives them.
+ *
+ * A component is declared once (STYLE.md): `defineInput`, `defineProcessor`, `defineOutput` or
+ * `defineRouter` take the type name, a one-line summary, a TypeBox config schema, examples and a
+ * `create` function. From that object come the TypeScript config type, validation with file positions,
+ * the JSON Schema the API and designer use, `fustor plugins show` and docs/reference.
+ *
+ * Config schemas: snake_case keys; every field has a `description`, and a `default` or `examples`.
+ * A field with a default is declared required (not `Type.Optional`): the loader fills defaults before
+ * validating, so `create` receives it set; the published JSON Schema lists it as not required.
+ * Mark secrets with `secret()`: they are redacted from errors, logs and API responses (invariant 6).
+ *
+ * Lifecycle (the engine is the only caller; nothing here runs concurrently with itself unless stated):
+ *
+ *   create(config, ctx)   pure: no I/O, may throw ConfigError (path relative to the component config).
+ *                         Processors are also created by `fustor lint` to check columns.
+ *   open()                inputs and outputs connect; errors: ConfigError (bad credentials, missing
+ *                         table: the user must fix something), TransientError (retried), other (fatal).
+ *   read()/process()/write()
+ *   ack()/commit()        see Input and Output below (invariant 1)
+ *   close()               exactly once, also after a failed open; must not throw for a closed resource.
+ */
+import type { Static, TSchema } from 'typebox'
+import type { Batch, InputBatch, Position } from './batch.js'
+import type { JsonValue, Row, Schema } from './schema.js'
+
+export type ComponentKind = 'input' | 'processor' | 'router' | 'output'
+export type ComponentStatus = 'stable' | 'beta' | 'experimental'
+
+export interface ComponentExample {
+  readonly title: string
+  readonly summary?: string
+  /** A complete pipeline file using the component. A test lints every example, and runs those whose
+   * components need no external service (with examples/ as the working directory). */
+  readonly yaml: string
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+}
+
+export interface ComponentContext {
+  /** Config path of the component in its file, e.g. `input` or `pipeline.processors[2]`. */
+  readonly path: string
+  readonly logger: Logger
+  /** Aborted when the run is stopping (signal, failure). */
+  readonly signal: AbortSignal
+  /** FUSTOR_HOME (default ~/.fustor): where state such as caches may be kept. */
+  readonly home: string
+}
+
+interface DefinitionBase<S extends TSchema> {
+  /** The `type:` users write. snake_case. */
+  readonly type: string
+  readonly status: ComponentStatus
+  /** One line, no trailing period. */
+  readonly summary: string
+  /** Markdown, for `fustor plugins show` and the reference docs. */
+  readonly description?: string
+  /** Groups in the catalogue: `file`, `database`, `broker`, `utility`... */
+  readonly categories?: readonly string[]
+  readonly config: S
+  readonly examples: readonly ComponentExample[]
+}
+
+// ---------------------------------------------------------------------------------------------- inputs
+
+export interface InputContext extends ComponentContext {
+  /** Rows per batch the input should aim for (`settings.batch_size`). */
+  readonly batchSize: number
+  /** How long a partial batch may wait for more rows before it is delivered (`settings.linger_ms`). */
+  readonly lingerMs: number
+  /** Position from the checkpoint: continue after it. Undefined for a fresh start. */
+  readonly resumeFrom: Position | undefined
+}
+
+export interface InputProgress {
+  readonly rowsTotal?: number
+  readonly bytesTotal?: number
+  readonly bytesRead?: number
+}
+
+export interface Input {
+  open(): Promise<void>
+  /**
+   * The next batch, or null at the end of a bounded input (or soon after `signal` aborted).
+   * Never called again before the previous call resolved. For push sources, resolve with what
+   * arrived within `lingerMs` once at least one record is there: a trickle is delivered within
+   * milliseconds, a flood in full batches. Rows the input cannot read go in `rejected`.
+   */
+  read(): Promise<InputBatch | null>
+  /**
+   * Cumulative acknowledgement: every record of the batch whose position this is, and of every batch
+   * before it, is durable in every output and the checkpoint holding the position is saved
+   * (invariant 1). Called in order, not necessarily once per batch (positions may be skipped).
+   * Brokers acknowledge their messages up to there; file inputs need not implement it.
+   */
+  ack?(position: Position): Promise<void>
+  /** For progress and ETA. Cheap; called about once a second. */
+  progress?(): InputProgress
+  close(): Promise<void>
+}
+
+export interface InputDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
+  readonly kind: 'input'
+  /** The schema when it is known from the config alone (declared columns, a fixed shape), so that
+   * lint can check column names in expressions; undefined when only reading tells. */
+  staticSchema?(config: Static<S>): Schema | undefined
+  create(config: Static<S>, ctx: InputContext): Input
+}
+
+// ------------------------------------------------------------------------------------------ processors
+
+export interface ProcessContext {
+  /** Sends a row to the dead-letter output with its error (invariant 3). `schema` defaults to the
+   * schema of the batch being processed. */
+  reject(row: Row, error: unknown, schema?: Schema): void
+}
+
+export interface Processor {
+  /**
+   * The output schema for an input schema; compiles whatever depends on it (column indexes,
+   * expressions). Called by lint when the schema is known statically, and by the engine before the
+   * first batch of every new schema. Throws ConfigError (path relative to the config) for an unknown
+   * column. Batches passed to process() always have the schema last prepared.
+   */
+  prepare(schema: Schema): Schema
+  /**
+   * Processes one batch. Return the resulting batch (possibly with no rows when every row was
+   * filtered out or rejected), or null when the rows were taken into the processor's state
+   * (aggregation): acknowledgement of those input rows then waits until a later batch carrying them
+   * has been written. Stateless processors never return null.
+   */
+  process(batch: Batch, ctx: ProcessContext): Batch | null | Promise<Batch | null>
+  /** End of a bounded input: emit what the state holds. */
+  flush?(ctx: ProcessContext): Batch | null | Promise<Batch | null>
+  /** Called about every `settings.tick_ms` while running, for time-based state (windows). */
+  tick?(nowMs: number, ctx: ProcessContext): Batch | null | Promise<Batch | null>
+  /**
+   * For processors that emit results while still holding state (open windows): the state to save in
+   * the checkpoint. The engine calls it when a checkpoint barrier passes the processor, that is after
+   * process() of the last batch the checkpoint covers and before the next; the saved value comes back
+   * as `resumeState` on resume. A processor that implements it never returns null from process().
+   */
+  snapshot?(): JsonValue
+  close?(): void | Promise<void>
+}
+
+export interface ProcessorContext extends ComponentContext {
+  /** What `snapshot` returned at the last checkpoint, when the run resumes; undefined otherwise. */
+  readonly resumeState: JsonValue | undefined
+}
+
+export interface ProcessorDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
+  readonly kind: 'processor'
+  /** Keeps no state between batches: the engine may run copies concurrently (order kept). */
+  readonly stateless: boolean
+  create(config: Static<S>, ctx: ProcessorContext): Processor
+}
+
+// --------------------------------------------------------------------------------------------- routers
+
+/** A `{type, config}` node of the pipeline file, before validation. */
+export interface ComponentSpec {
+  readonly type: string
+  readonly config?: unknown
+}
+
+/** One branch of a router: its own processor chain, and its own output or the pipeline's. */
+export interface RouteBranch {
+  readonly name: string
+  /** Config path of the branch, e.g. `pipeline.processors[2].config.cases[0]`, relative to the router config. */
+  readonly path: string
+  readonly processors: readonly ComponentSpec[]
+  /** Absent: rows continue to the pipeline's `output`. */
+  readonly output?: ComponentSpec
+}
+
+export interface Router {
+  prepare(schema: Schema): void
+  /** Splits a batch by branch: element i holds the rows for branch i (empty batches included).
+   * Rows matching no branch are dropped on purpose only when the config says so. */
+  route(batch: Batch, ctx: ProcessContext): Batch[]
+}
+
+/** A processor that sends rows down one of several branches (the `switch` processor). */
+export interface RouterDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
+  readonly kind: 'router'
+  branches(config: Static<S>): readonly RouteBranch[]
+  create(config: Static<S>, ctx: ProcessorContext): Router
+}
+
+// --------------------------------------------------------------------------------------------- outputs
+
+export interface OutputContext extends ComponentContext {
+  /** What `commit` returned at the last checkpoint, when the run resumes; undefined otherwise. */
+  readonly resumeState: JsonValue | undefined
+}
+
+export interface WriteContext {
+  /** Sends a row that cannot be written (a value the target refuses) to the dead-letter output. */
+  reject(row: Row, error: unknown): void
+}
+
+export interface Output {
+  open(): Promise<void>
+  /**
+   * Writes a batch; resolves when the output has accepted it. Batches arrive in order, one at a
+   * time. A TransientError makes the engine retry the same batch after a backoff: a write must then
+   * have left nothing behind, or be idempotent (upsert).
+   */
+  write(batch: Batch, ctx: WriteContext): Promise<void>
+  /**
+   * Makes everything written so far durable and returns the state needed to resume from here
+   * (e.g. the file length); saved in the checkpoint and handed back as `resumeState`. The engine
+   * calls it before it saves a checkpoint (invariant 1). Outputs whose writes are durable on return
+   * need not implement it.
+   */
+  commit?(): Promise<JsonValue | undefined>
+  /** The input ended and everything is committed: publish the result (e.g. rename into place). */
+  finish?(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OutputDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
+  readonly kind: 'output'
+  create(config: Static<S>, ctx: OutputContext): Output
+}
+
+export type ComponentDefinition = InputDefinition<any> | ProcessorDefinition<any> | RouterDefinition<any> | OutputDefinition<any>
+
+export function defineInput<S extends TSchema>(definition: Omit<InputDefinition<S>, 'kind'>): InputDefinition<S> {
+  return { kind: 'input', ...definition }
+}
+
+export function defineProcessor<S extends TSchema>(definition: Omit<ProcessorDefinition<S>, 'kind'>): ProcessorDefinition<S> {
+  return { kind: 'processor', ...definition }
+}
+
+export function defineRouter<S extends TSchema>(definition: Omit<RouterDefinition<S>, 'kind'>): RouterDefinition<S> {
+  return { kind: 'router', ...definition }
+}
+
+export function defineOutput<S extends TSchema>(definition: Omit<OutputDefinition<S>, 'kind'>): OutputDefinition<S> {
+  return { kind: 'output', ...definition }
+}
+
+/** Schema options marking a field as an expression (docs/expressions.md): lint checks its syntax
+ * even when the schema of the rows is not known in advance. */
+export function expression<T extends object>(options: T): T & { 'x-expression': true } {
+  return { ...options, 'x-expression': true }
+}
+
+/** Schema options marking a secret (password, token): redacted everywhere (invariant 6). */
+export function secret<T extends object>(options: T): T & { 'x-secret': true; writeOnly: true } {
+  return { ...options, 'x-secret': true, writeOnly: true }
+}
