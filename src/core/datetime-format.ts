@@ -277,7 +277,8 @@ function fieldsOf(value: string, type: LogicalType): Fields {
     const match = STORED_TIMESTAMP.exec(value)
     // The stored form is the fast path; anything else is normalized (or refused) first.
     if (match && (type === 'date') === (match[4] === undefined) && (type === 'timestamptz') === (match[8] !== undefined)) {
-      return timestampFields(match, type === 'timestamptz')
+      const fields = timestampFields(match, type === 'timestamptz')
+      if (isValidDate(fields)) return fields
     }
   }
   const normalized = normalizeFor(value, type)
@@ -286,6 +287,12 @@ function fieldsOf(value: string, type: LogicalType): Fields {
     throw new RecordError('value.invalid', `invalid ${what} ${JSON.stringify(value)}`)
   }
   return fieldsOf(normalized.text, normalized.type)
+}
+
+function isValidDate(fields: Fields): boolean {
+  const { year, month, day } = fields
+  if (year < 1 || month < 1 || month > 12 || day < 1 || fields.hour > 23 || fields.minute > 59 || fields.second > 59) return false
+  return day <= daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - daysFromCivil(year, month, 1)
 }
 
 function timeFields(match: RegExpExecArray): Fields {

@@ -20,7 +20,9 @@
  * | uuid        | string, lowercase canonical `8-4-4-4-12`                                           |
  *
  * NULL is `null` for every type. Temporal values are normalized strings so that they survive every
- * format exactly (microseconds included) and compare correctly as strings within one type.
+ * format exactly (microseconds included). Dates, times and zone-less timestamps compare correctly as
+ * strings within one type; timestamptz strings do not (`...00Z` sorts after `...00.5Z`): compare them
+ * with `toEpochMicros` (temporal.ts), as the expression language does.
  */
 
 export const LOGICAL_TYPES = [

@@ -172,7 +172,8 @@ function formatParts(parts: TimestampParts): string {
   return `${pad4(parts.year)}-${pad2(parts.month)}-${pad2(parts.day)}T${pad2(parts.hour)}:${pad2(parts.minute)}:${pad2(parts.second)}${fractionText(parts.micros)}`
 }
 
-/** Microseconds since the epoch of a stored timestamp, timestamptz or date (offsets applied). */
+/** Microseconds since the epoch of a stored timestamp, timestamptz or date (offsets applied).
+ * A double: exact to the microsecond for years 1685-2255, to a few microseconds beyond. */
 export function toEpochMicros(text: string): number | undefined {
   const parts = parseTimestampParts(text)
   if (!parts) return undefined

@@ -179,6 +179,8 @@ export function castValue(value: Value, to: TypeTarget, from?: LogicalType): Val
       if (target.type === 'json' && from !== 'json') return parseValue(value, target)
       if (target.type === 'json' || target.type === 'string') return value
       if (target.type === 'bytes') return Buffer.from(value, 'utf8')
+      // A decimal is a number held as text: to an integer it rounds like any number does.
+      if (from === 'decimal' && (target.type === 'int' || target.type === 'bigint')) return parseValue(roundDecimal(value, 0), target)
       return parseValue(value.trim(), target)
     case 'number':
       return castNumber(value, target)

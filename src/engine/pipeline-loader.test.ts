@@ -1,0 +1,122 @@
+import Type from 'typebox'
+import { describe, expect, test } from 'vitest'
+import { defineOutput, secret } from '../core/component.js'
+import { memoryComponents } from '../../test/memory-components.js'
+import { loadPipeline } from './pipeline-loader.js'
+import { Registry } from './registry.js'
+
+const secretOutput = defineOutput({
+  type: 'test_secret',
+  status: 'experimental',
+  summary: 'Has a password (tests)',
+  config: Type.Object({ host: Type.String({ default: 'localhost' }), password: Type.String(secret({ description: 'password' })) }),
+  examples: [],
+  create: () => {
+    throw new Error('not run in these tests')
+  },
+})
+
+const registry = new Registry([...memoryComponents, secretOutput])
+
+function lint(yaml: string, env: Record<string, string> = {}): string[] {
+  return loadPipeline('p.yaml', yaml, registry, { env }).errors.map((error) => error.format())
+}
+
+describe('syntax', () => {
+  test('a YAML error names its line and column', () => {
+    expect(lint('input:\n  type: test_counter\n  config: { count: 3\noutput: x\n')).toEqual([
+      expect.stringMatching(/^p\.yaml:4:1: yaml syntax error: /),
+    ])
+  })
+
+  test('duplicate keys are errors', () => {
+    expect(lint('input: { type: test_counter }\ninput: { type: test_counter }\n')[0]).toMatch(/^p\.yaml:2:1: yaml syntax error: map keys must be unique/)
+  })
+
+  test('a file that is not a mapping', () => {
+    expect(lint('- a\n- b\n')).toEqual(['p.yaml:1:1: a pipeline file must be a mapping with input, pipeline and output\n  hint: see docs/pipelines.md'])
+  })
+})
+
+describe('variables', () => {
+  const yaml = 'input:\n  type: test_counter\n  config:\n    count: ${COUNT}\noutput:\n  type: test_memory\n  config:\n    name: "${NAME:-fallback}"\n'
+
+  test('a plain scalar is typed after substitution; defaults apply', () => {
+    const { plan } = loadPipeline('p.yaml', yaml, registry, { env: { COUNT: '42' } })
+    expect(plan?.input.config.count).toBe(42)
+    expect(plan?.output?.config.name).toBe('fallback')
+  })
+
+  test('an unset variable without default is an error at its place', () => {
+    expect(lint(yaml)).toEqual([
+      'p.yaml:4:12: environment variable COUNT is not set\n  hint: set it, or give a default: ${COUNT:-value}',
+      'p.yaml:4:12: must be integer, got string "" (at input.config.count)',
+    ])
+  })
+
+  test('$${ writes a literal ${', () => {
+    const { plan } = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput: { type: test_memory, config: { name: "a$${B}" } }\n', registry, { env: {} })
+    expect(plan?.output?.config.name).toBe('a${B}')
+  })
+})
+
+describe('structure', () => {
+  test('unknown component types suggest the closest', () => {
+    expect(lint('input:\n  type: test_countr\noutput:\n  type: test_memory\n  config: { name: x }\n')).toEqual([
+      'p.yaml:2:9: unknown input type "test_countr" (did you mean "test_counter"?) (at input.type)\n  hint: available inputs: test_counter (see `fustor plugins list`)',
+    ])
+  })
+
+  test('an unknown field points at its key and suggests the closest', () => {
+    expect(lint('input:\n  type: test_counter\n  config:\n    cuont: 3\noutput: { type: test_memory, config: { name: x } }\n')).toEqual([
+      'p.yaml:4:5: unknown field "cuont" (did you mean "count"?) (at input.config.cuont)\n  hint: known fields: count, unreadable, transient_failures, delay_ms',
+    ])
+  })
+
+  test('a missing required field points at the component that lacks it', () => {
+    expect(lint('input: { type: test_counter }\noutput:\n  type: test_memory\n')).toEqual(['p.yaml:2:1: missing required field "name" (at output.config.name)'])
+  })
+
+  test('wrong types, bad settings and an unknown top-level key are all reported, in file order', () => {
+    expect(
+      lint(
+        'input:\n  type: test_counter\n  config: { count: many }\noutput: { type: test_memory, config: { name: x } }\nsettings:\n  batch_size: 0\n  error_limit: lots\nextra: 1\n',
+      ),
+    ).toEqual([
+      'p.yaml:3:20: must be integer, got string "many" (at input.config.count)',
+      'p.yaml:6:15: must be >= 1, got number 0 (at settings.batch_size)',
+      'p.yaml:7:16: string "lots" matches none of the allowed forms (expected integer or string) (at settings.error_limit)',
+      'p.yaml:8:1: unknown field "extra" (at extra)\n  hint: known fields: name, description, input, pipeline, output, settings, tests',
+    ])
+  })
+
+  test('a missing input is reported', () => {
+    expect(lint('output: { type: test_memory, config: { name: x } }\n')).toEqual(['p.yaml:1:1: missing required field "input" (at input)'])
+  })
+})
+
+describe('semantics', () => {
+  test('pipeline.threads > 1 refuses stateful processors', () => {
+    expect(
+      lint('input: { type: test_counter }\npipeline:\n  threads: 4\n  processors:\n    - type: test_sum\noutput: { type: test_memory, config: { name: x } }\n'),
+    ).toEqual(['p.yaml:3:12: processor "test_sum" keeps state and cannot run on several threads (at pipeline.threads)\n  hint: set pipeline.threads to 1, or remove pipeline.processors[0]'])
+  })
+
+  test('defaults are filled and settings converted to engine units', () => {
+    const { plan } = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput: { type: test_memory, config: { name: x } }\nsettings: { linger: 20ms, error_limit: "2.5%" }\n', registry, { env: {} })
+    expect(plan?.input.config).toEqual({ count: 10, unreadable: [], transient_failures: 0, delay_ms: 0 })
+    expect(plan?.settings).toMatchObject({
+      batchSize: 1000,
+      lingerMs: 20,
+      checkpointIntervalMs: 1000,
+      errorLimit: { percent: 2.5 },
+      retry: { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2 },
+    })
+    expect(plan?.inputSchema?.columns.map((column) => column.name)).toEqual(['id', 'name'])
+  })
+
+  test('secret values are collected for redaction (invariant 6)', () => {
+    const { plan } = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput: { type: test_secret, config: { password: "${PW}" } }\n', registry, { env: { PW: 's3cr3t!' } })
+    expect(plan?.secrets).toEqual(['s3cr3t!'])
+  })
+})

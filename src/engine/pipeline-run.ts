@@ -1,0 +1,648 @@
+/**
+ * Runs a validated pipeline plan: input -> bounded queue -> processor chain (and switch branches) ->
+ * one bounded queue per output -> output. See docs/ARCHITECTURE.md "Data flow" and "Checkpoints".
+ *
+ * Loops that run concurrently on the event loop:
+ *   reader        calls input.read() and pushes batches into the input queue (waits when it is full)
+ *   processor     takes batches in order, runs them through the processor chain into the output
+ *                 queues, sends failed records to the dead-letter writer, injects checkpoint barriers
+ *   sink          one per output: writes batches in order (retrying transient errors) and commits the
+ *                 output when a barrier arrives
+ *   dead letter   writes failed records to the dead-letter output (opened on the first one)
+ *
+ * Checkpoints (invariant 1) use barriers, as Flink does. Every `checkpoint_interval`, between two
+ * batches and only when no processor holds rows in its state, the processor loop snapshots the
+ * stateful processors and pushes a barrier carrying the position of the last batch it processed into
+ * every output queue. An output that reaches the barrier has written everything before it; it commits
+ * (fsync, transaction) and reports its state. When every output has, the barrier goes to the
+ * dead-letter writer, which by then holds every failure from before it; when that has committed too,
+ * the checkpoint is saved and the input is acknowledged up to the barrier's position.
+ */
+import { resolve } from 'node:path'
+import type { Batch, InputBatch, Position } from '../core/batch.js'
+import type { Input, Logger, Output, OutputDefinition, WriteContext } from '../core/component.js'
+import { withRetries } from '../core/backoff.js'
+import { FatalError, errorMessage } from '../core/errors.js'
+import type { JsonValue, Row, Schema } from '../core/schema.js'
+import { BoundedQueue, QUEUE_TIMEOUT } from './bounded-queue.js'
+import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore, type RunCounters } from './checkpoint-store.js'
+import { DEAD_LETTER_SCHEMA, deadLetterRow, redactor, type FailedRecord } from './dead-letter.js'
+import type { ComponentPlan, PipelinePlan } from './pipeline-loader.js'
+import { ProcessorChain, describeComponent } from './processor-chain.js'
+
+export interface RunOptions {
+  /** FUSTOR_HOME. */
+  readonly home: string
+  readonly logger: Logger
+  readonly checkpoints: CheckpointStore
+  /** Continue from this checkpoint (`fustor run --resume`). */
+  readonly resume?: Checkpoint
+  /** Where failed records go when the file sets no `settings.dead_letter`. */
+  readonly defaultDeadLetter?: ComponentPlan<OutputDefinition>
+  /** Identifies the run in the checkpoint; a resumed run keeps the checkpoint's. */
+  readonly runId?: string
+}
+
+export type RunStatus = 'completed' | 'stopped' | 'failed'
+
+export interface RunResult {
+  readonly status: RunStatus
+  readonly counters: RunCounters
+  readonly durationMs: number
+  /** Why the run failed. A ConfigError means the user must fix the file or the environment. */
+  readonly error?: unknown
+  /** Where failed records were written, when any were. */
+  readonly deadLetter?: { readonly component: string; readonly records: number }
+  /** Whether a checkpoint remains to `--resume` from. */
+  readonly isResumable: boolean
+}
+
+export interface RunProgress {
+  readonly read: number
+  readonly written: number
+  readonly failed: number
+  readonly bytes: number
+  readonly elapsedMs: number
+  readonly rowsTotal?: number
+  readonly bytesTotal?: number
+  readonly bytesRead?: number
+}
+
+interface DataItem {
+  readonly kind: 'data'
+  readonly batch: Batch
+  readonly position: Position | undefined
+}
+
+interface Barrier {
+  readonly position: Position
+  readonly snapshots: Record<string, JsonValue>
+  readonly read: number
+  readonly isFinal: boolean
+  readonly outputStates: Record<string, JsonValue>
+  readonly pending: Set<string>
+  written: number
+  failed: number
+}
+
+type SinkItem = DataItem | { readonly kind: 'barrier'; readonly barrier: Barrier }
+
+interface InputItem {
+  readonly batch: InputBatch
+  readonly rows: number
+}
+
+interface Sink {
+  readonly path: string
+  readonly label: string
+  readonly plan: ComponentPlan<OutputDefinition>
+  output: Output | undefined
+  isOpen: boolean
+  readonly queue: BoundedQueue<SinkItem>
+  written: number
+}
+
+interface DeadLetter {
+  readonly sink: Sink
+  /** Failed records and barriers in arrival order, drained by the dead-letter loop. */
+  readonly pending: (FailedRecord | Barrier)[]
+  wake: (() => void) | undefined
+  records: number
+}
+
+const NO_POSITION = Symbol('no position')
+
+export class PipelineRun {
+  private readonly plan: PipelinePlan
+  private readonly options: RunOptions
+  private readonly logger: Logger
+  private readonly redact: (text: string) => string
+  private readonly abort = new AbortController()
+  private readonly inputQueue: BoundedQueue<InputItem>
+  private readonly resumed: RunCounters
+  private readonly counters: RunCounters
+  private readonly startedAt = Date.now()
+  private readonly runId: string
+  private readonly runStartedAt: string
+  private input: Input | undefined
+  private chain: ProcessorChain | undefined
+  private readonly sinks: Sink[] = []
+  private deadLetter: DeadLetter | undefined
+  private isStopping = false
+  private hasInputEnded = false
+  private failure: unknown
+  /** The failure lets what was read be written and checkpointed (error limit), rather than abort. */
+  private isGracefulFailure = false
+  private isCheckpointDue = false
+  private processedRead: number
+  private lastPosition: Position | typeof NO_POSITION = NO_POSITION
+  private lastBarrierRead = -1
+  private checkpointChain: Promise<void> = Promise.resolve()
+  private hasCheckpoint = false
+  private isFinalCheckpointSaved = false
+  private sinksDone = 0
+
+  constructor(plan: PipelinePlan, options: RunOptions) {
+    this.plan = plan
+    this.options = options
+    this.redact = redactor(plan.secrets)
+    this.logger = redactingLogger(options.logger, this.redact)
+    this.inputQueue = new BoundedQueue<InputItem>(plan.settings.bufferRows, (item) => item.rows)
+    this.resumed = { ...(options.resume?.counters ?? { read: 0, written: 0, failed: 0, bytes: 0 }) }
+    this.counters = { ...this.resumed }
+    this.processedRead = this.counters.read
+    this.runId = options.resume?.run_id ?? options.runId ?? newRunId()
+    this.runStartedAt = options.resume?.started_at ?? new Date().toISOString()
+  }
+
+  /** Stop gracefully: stop reading, write what was read, checkpoint, close. Safe to call twice. */
+  stop(): void {
+    if (this.isStopping) return
+    this.isStopping = true
+    this.abort.abort()
+  }
+
+  progress(): RunProgress {
+    const inputProgress = this.input?.progress?.() ?? {}
+    return {
+      read: this.counters.read,
+      written: this.counters.written,
+      failed: this.counters.failed,
+      bytes: this.counters.bytes,
+      elapsedMs: Date.now() - this.startedAt,
+      ...inputProgress,
+    }
+  }
+
+  async run(): Promise<RunResult> {
+    const timer = setInterval(() => {
+      this.isCheckpointDue = true
+    }, Math.max(this.plan.settings.checkpointIntervalMs, 10))
+    try {
+      await this.open()
+      const loops = [this.readLoop(), this.processLoop(), ...this.sinks.map((sink) => this.sinkLoop(sink))]
+      if (this.deadLetter) loops.push(this.deadLetterLoop(this.deadLetter))
+      await Promise.all(loops)
+      await this.checkpointChain
+      if (!this.failure && this.hasInputEnded && this.isFinalCheckpointSaved) await this.finish()
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      clearInterval(timer)
+      await this.closeAll()
+    }
+    return this.result()
+  }
+
+  // ------------------------------------------------------------------------------------ open/close
+
+  private async open(): Promise<void> {
+    const { plan, options } = this
+    const resume = options.resume
+    const base = { logger: this.logger, signal: this.abort.signal, home: options.home }
+    this.chain = new ProcessorChain(
+      plan.processors,
+      plan.output,
+      base,
+      {
+        deliver: (outputPath, batch) => this.sinkAt(outputPath).queue.push({ kind: 'data', batch, position: this.currentPosition() }),
+        reject: (failure) => this.reject({ ...failure, position: this.currentPosition() }),
+      },
+      resume?.processors,
+    )
+    for (const { plan: outputPlan } of this.chain.outputs()) this.sinks.push(this.newSink(outputPlan))
+    const deadLetterPlan = plan.deadLetter ?? options.defaultDeadLetter
+    if (deadLetterPlan) this.deadLetter = { sink: this.newSink(deadLetterPlan), pending: [], wake: undefined, records: 0 }
+    // Outputs open first: a destination that cannot be reached fails the run before anything is read.
+    for (const sink of this.sinks) await this.openSink(sink)
+    // The dead-letter output opens on the first failed record, or now if it has a run to continue.
+    if (this.deadLetter && resume?.outputs[this.deadLetter.sink.path] != null) await this.openSink(this.deadLetter.sink)
+    const input = plan.input.definition.create(plan.input.config, {
+      ...base,
+      path: plan.input.path,
+      batchSize: plan.settings.batchSize,
+      lingerMs: plan.settings.lingerMs,
+      resumeFrom: resume?.input.position,
+    })
+    this.input = input
+    await this.retrying(`open ${describeComponent(plan.input)}`, () => input.open())
+  }
+
+  private newSink(plan: ComponentPlan<OutputDefinition>): Sink {
+    return {
+      path: plan.path,
+      label: describeComponent(plan),
+      plan,
+      output: undefined,
+      isOpen: false,
+      queue: new BoundedQueue<SinkItem>(this.plan.settings.bufferRows, (item) => (item.kind === 'data' ? item.batch.rows.length : 0)),
+      written: 0,
+    }
+  }
+
+  private sinkAt(path: string): Sink {
+    return this.sinks.find((sink) => sink.path === path)!
+  }
+
+  private async openSink(sink: Sink): Promise<Output> {
+    if (sink.output && sink.isOpen) return sink.output
+    const output = sink.plan.definition.create(sink.plan.config, {
+      logger: this.logger,
+      signal: this.abort.signal,
+      home: this.options.home,
+      path: sink.path,
+      resumeState: this.options.resume?.outputs[sink.path] ?? undefined,
+    })
+    sink.output = output
+    await this.retrying(`open ${sink.label}`, () => output.open())
+    sink.isOpen = true
+    return output
+  }
+
+  private allSinks(): Sink[] {
+    return this.deadLetter ? [...this.sinks, this.deadLetter.sink] : this.sinks
+  }
+
+  private async closeAll(): Promise<void> {
+    const report = (label: string, error: unknown): void => this.logger.warn(`closing ${label} failed: ${errorMessage(error)}`)
+    try {
+      await this.input?.close()
+    } catch (error) {
+      report(describeComponent(this.plan.input), error)
+    }
+    await this.chain?.close(report)
+    for (const sink of this.allSinks()) {
+      try {
+        await sink.output?.close()
+      } catch (error) {
+        report(sink.label, error)
+      }
+    }
+  }
+
+  /** Everything is written and checkpointed: publish the outputs, forget the checkpoint. */
+  private async finish(): Promise<void> {
+    for (const sink of this.allSinks()) {
+      const output = sink.output
+      if (sink.isOpen && output?.finish) await this.retrying(`finish ${sink.label}`, () => output.finish!())
+    }
+    await this.options.checkpoints.remove(this.plan.file)
+    this.hasCheckpoint = false
+  }
+
+  // ------------------------------------------------------------------------------------------ loops
+
+  private async readLoop(): Promise<void> {
+    const input = this.input!
+    try {
+      while (!this.isStopping && !this.failure) {
+        const reading = this.retrying(`read ${describeComponent(this.plan.input)}`, () => input.read())
+        const batch = await unlessAborted(reading, this.abort.signal)
+        if (batch === null) {
+          this.hasInputEnded = !this.isStopping && !this.failure
+          break
+        }
+        const rows = batch.rows.length + (batch.rejected?.length ?? 0)
+        this.counters.read += rows
+        this.counters.bytes += batch.bytes ?? 0
+        await this.inputQueue.push({ batch, rows })
+      }
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      this.inputQueue.close()
+    }
+  }
+
+  private async processLoop(): Promise<void> {
+    const chain = this.chain!
+    const { tickIntervalMs, checkpointIntervalMs } = this.plan.settings
+    const idleMs = Math.max(5, Math.min(tickIntervalMs, checkpointIntervalMs))
+    try {
+      for (;;) {
+        const item = await this.inputQueue.pop(idleMs)
+        if (item === undefined || this.isAborted()) break
+        if (item === QUEUE_TIMEOUT) {
+          await chain.tick(Date.now())
+        } else {
+          const { batch } = item
+          this.lastPosition = batch.position
+          for (const rejected of batch.rejected ?? []) {
+            this.reject({ ...rejected, component: describeComponent(this.plan.input), position: batch.position })
+          }
+          if (batch.rows.length > 0) await chain.process(batch)
+          this.processedRead += item.rows
+        }
+        await this.deadLetterBackpressure()
+        if (this.isCheckpointDue) await this.barrier(false)
+      }
+      if (!this.isAborted()) {
+        if (this.hasInputEnded) await chain.flush()
+        await this.barrier(this.hasInputEnded)
+      }
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      for (const sink of this.sinks) sink.queue.close()
+    }
+  }
+
+  private async sinkLoop(sink: Sink): Promise<void> {
+    const output = sink.output!
+    let schema: Schema | undefined
+    let position: Position | undefined
+    let rejected = 0
+    const context: WriteContext = {
+      reject: (row: Row, error: unknown) => {
+        rejected++
+        this.reject({ record: row, schema, error, component: sink.label, position })
+      },
+    }
+    try {
+      for (;;) {
+        const item = await sink.queue.pop()
+        if (item === undefined || item === QUEUE_TIMEOUT || this.isAborted()) break
+        if (item.kind === 'barrier') {
+          const state = (await output.commit?.()) ?? null
+          item.barrier.written += sink.written
+          this.reached(item.barrier, sink.path, state)
+          continue
+        }
+        schema = item.batch.schema
+        position = item.position
+        await this.retrying(`write to ${sink.label}`, () => {
+          rejected = 0
+          return output.write(item.batch, context)
+        })
+        const written = item.batch.rows.length - rejected
+        sink.written += written
+        this.counters.written += written
+      }
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      this.sinksDone++
+      this.wakeDeadLetter()
+    }
+  }
+
+  private async deadLetterLoop(deadLetter: DeadLetter): Promise<void> {
+    const batchSize = this.plan.settings.batchSize
+    const refuse = (_row: Row, error: unknown): void => {
+      throw new FatalError('dead_letter.refused', `the dead-letter output refused a record: ${errorMessage(error)}`, { cause: error })
+    }
+    try {
+      for (;;) {
+        if (this.isAborted()) break
+        if (deadLetter.pending.length === 0) {
+          if (this.sinksDone >= this.sinks.length) break
+          await new Promise<void>((resolve) => (deadLetter.wake = resolve))
+          continue
+        }
+        const first = deadLetter.pending[0]
+        if (isBarrier(first)) {
+          deadLetter.pending.shift()
+          const state = deadLetter.sink.isOpen ? ((await deadLetter.sink.output!.commit?.()) ?? null) : null
+          first.failed += deadLetter.records
+          this.completeBarrier(first, state)
+          continue
+        }
+        let end = 0
+        while (end < deadLetter.pending.length && end < batchSize && !isBarrier(deadLetter.pending[end])) end++
+        const records = deadLetter.pending.splice(0, end) as FailedRecord[]
+        const output = await this.openSink(deadLetter.sink)
+        const now = new Date()
+        const batch: Batch = { schema: DEAD_LETTER_SCHEMA, rows: records.map((record) => deadLetterRow(record, this.redact, now)) }
+        await this.retrying(`write to ${deadLetter.sink.label}`, () => output.write(batch, { reject: refuse }))
+        deadLetter.records += records.length
+      }
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private currentPosition(): Position | undefined {
+    return this.lastPosition === NO_POSITION ? undefined : this.lastPosition
+  }
+
+  // ------------------------------------------------------------------------------- failed records
+
+  /** Every failed record comes here (invariant 3): to the dead-letter writer, or it fails the run. */
+  private reject(failed: FailedRecord): void {
+    this.counters.failed++
+    if (!this.deadLetter) {
+      this.fail(
+        new FatalError('run.record_failed', `${failed.component}: ${this.redact(errorMessage(failed.error))}${failed.location ? ` (${failed.location})` : ''}`, {
+          cause: failed.error,
+          hint: 'set settings.dead_letter to keep failed records and settings.error_limit to tolerate some',
+        }),
+      )
+      return
+    }
+    this.deadLetter.pending.push(failed)
+    this.wakeDeadLetter()
+    this.checkErrorLimit(false)
+  }
+
+  private checkErrorLimit(isFinal: boolean): void {
+    const limit = this.plan.settings.errorLimit
+    const { failed, read } = this.counters
+    let exceeded: string | undefined
+    if ('count' in limit) {
+      if (failed > limit.count) exceeded = `${failed} records failed, more than settings.error_limit (${limit.count})`
+    } else if (isFinal || read >= 1000) {
+      const percent = (failed / Math.max(read, 1)) * 100
+      if (percent > limit.percent) exceeded = `${failed} of ${read} records failed (${percent.toFixed(2)}%), more than settings.error_limit (${limit.percent}%)`
+    }
+    if (!exceeded || this.failure) return
+    const where = this.deadLetter ? ` The failed records are in ${this.deadLetter.sink.label}.` : ''
+    this.isGracefulFailure = true
+    this.fail(
+      new FatalError('run.error_limit', `${exceeded}.${where}`, {
+        hint: 'fix the input or the pipeline, or raise settings.error_limit; `fustor run --resume` continues from the last checkpoint',
+      }),
+    )
+  }
+
+  private wakeDeadLetter(): void {
+    const wake = this.deadLetter?.wake
+    if (wake) {
+      this.deadLetter!.wake = undefined
+      wake()
+    }
+  }
+
+  /** Keeps failed records from piling up in memory when the dead-letter output is slow. */
+  private async deadLetterBackpressure(): Promise<void> {
+    const deadLetter = this.deadLetter
+    while (deadLetter && deadLetter.pending.length > this.plan.settings.bufferRows && !this.isAborted()) {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ checkpoints
+
+  /** Sends a barrier through every output if a checkpoint can be taken now (see the file comment). */
+  private async barrier(isFinal: boolean): Promise<void> {
+    this.isCheckpointDue = false
+    const chain = this.chain!
+    if (!isFinal && (chain.isHolding() || this.processedRead === this.lastBarrierRead)) return
+    this.lastBarrierRead = this.processedRead
+    const barrier: Barrier = {
+      position: this.lastPosition === NO_POSITION ? (this.options.resume?.input.position ?? null) : this.lastPosition,
+      snapshots: chain.snapshot(),
+      read: this.processedRead,
+      isFinal,
+      outputStates: {},
+      pending: new Set(this.sinks.map((sink) => sink.path)),
+      written: this.resumed.written,
+      failed: this.resumed.failed,
+    }
+    for (const sink of this.sinks) await sink.queue.push({ kind: 'barrier', barrier })
+  }
+
+  /** An output reached a barrier and committed. */
+  private reached(barrier: Barrier, path: string, state: JsonValue): void {
+    barrier.outputStates[path] = state
+    barrier.pending.delete(path)
+    if (barrier.pending.size > 0) return
+    if (this.deadLetter) {
+      this.deadLetter.pending.push(barrier)
+      this.wakeDeadLetter()
+    } else {
+      this.completeBarrier(barrier, undefined)
+    }
+  }
+
+  private completeBarrier(barrier: Barrier, deadLetterState: JsonValue | undefined): void {
+    if (this.deadLetter) barrier.outputStates[this.deadLetter.sink.path] = deadLetterState ?? null
+    this.checkpointChain = this.checkpointChain
+      .then(async () => {
+        if (this.isAborted()) return
+        const isFinishing = barrier.isFinal && !this.failure
+        const checkpoint: Checkpoint = {
+          version: CHECKPOINT_VERSION,
+          pipeline: resolve(this.plan.file),
+          config_hash: this.plan.configHash,
+          run_id: this.runId,
+          started_at: this.runStartedAt,
+          updated_at: new Date().toISOString(),
+          status: isFinishing ? 'finishing' : 'running',
+          input: { position: barrier.position },
+          outputs: barrier.outputStates,
+          processors: barrier.snapshots,
+          counters: { read: barrier.read, written: barrier.written, failed: barrier.failed, bytes: this.counters.bytes },
+        }
+        await this.options.checkpoints.save(checkpoint)
+        this.hasCheckpoint = true
+        if (isFinishing) this.isFinalCheckpointSaved = true
+        if (barrier.position !== null) await this.input!.ack?.(barrier.position)
+      })
+      .catch((error) => this.fail(error))
+  }
+
+  // ----------------------------------------------------------------------------------------- errors
+
+  private retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const policy = this.plan.settings.retry
+    return withRetries(operation, policy, {
+      signal: this.abort.signal,
+      onRetry: (error, attempt, delayMs) => {
+        this.logger.warn(`${what} failed, retry ${attempt}/${policy.maxRetries} in ${delayMs}ms: ${errorMessage(error)}`)
+      },
+    })
+  }
+
+  /** A failure that stops everything at once, without a new checkpoint. */
+  private isAborted(): boolean {
+    return this.failure !== undefined && !this.isGracefulFailure
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) {
+      if (this.isGracefulFailure && !(error instanceof FatalError && error.code === 'run.error_limit')) {
+        // A real failure while finishing gracefully: stop at once after all.
+        this.isGracefulFailure = false
+        this.abortQueues(error)
+      }
+      return
+    }
+    this.failure = error
+    if (this.isGracefulFailure) {
+      // Stop reading; what was read is still written and checkpointed.
+      this.isStopping = true
+      this.abort.abort()
+    } else {
+      this.abortQueues(error)
+    }
+    this.wakeDeadLetter()
+  }
+
+  private abortQueues(error: unknown): void {
+    this.abort.abort()
+    this.inputQueue.fail(error)
+    for (const sink of this.sinks) sink.queue.fail(error)
+    this.wakeDeadLetter()
+  }
+
+  private result(): RunResult {
+    if (!this.failure && this.hasInputEnded) this.checkErrorLimit(true)
+    const status: RunStatus = this.failure ? 'failed' : this.hasInputEnded ? 'completed' : 'stopped'
+    const deadLetter = this.deadLetter && this.deadLetter.records > 0 ? { component: this.deadLetter.sink.label, records: this.deadLetter.records } : undefined
+    return {
+      status,
+      counters: { ...this.counters },
+      durationMs: Date.now() - this.startedAt,
+      error: this.failure,
+      deadLetter,
+      isResumable: status !== 'completed' && (this.hasCheckpoint || this.options.resume !== undefined),
+    }
+  }
+}
+
+/**
+ * The promise's value, or null as soon as the signal aborts. When the abort wins, the operation is
+ * abandoned: a read's batch is then never processed, so its position is never checkpointed and a
+ * resumed run reads it again. (Not Promise.race with one long-lived promise: every race would leave
+ * a reaction on it holding its result, and the run would keep every batch it ever read.)
+ */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) {
+    promise.catch(() => undefined)
+    return Promise.resolve(null)
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+function isBarrier(item: FailedRecord | Barrier): item is Barrier {
+  return (item as Barrier).pending instanceof Set
+}
+
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+function redactingLogger(logger: Logger, redact: (text: string) => string): Logger {
+  const redactFields = (fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
+    fields && (JSON.parse(redact(JSON.stringify(fields, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)))) as Record<string, unknown>)
+  return {
+    debug: (message, fields) => logger.debug(redact(message), redactFields(fields)),
+    info: (message, fields) => logger.info(redact(message), redactFields(fields)),
+    warn: (message, fields) => logger.warn(redact(message), redactFields(fields)),
+    error: (message, fields) => logger.error(redact(message), redactFields(fields)),
+  }
+}
+
