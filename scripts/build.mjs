@@ -1,6 +1,6 @@
 // Build: generate parsers from *.peggy grammars, then compile TypeScript to dist/.
 import { execFileSync } from 'node:child_process'
-import { readdirSync, rmSync, statSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateGrammars } from './generate-grammars.mjs'

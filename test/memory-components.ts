@@ -186,4 +186,35 @@ export const rejectProcessor = defineProcessor({
   },
 })
 
-export const memoryComponents = [counterInput, memoryOutput, sumProcessor, rejectProcessor]
+/** Waits `delay_ms` (longer for odd batches) before passing a batch on: a processor that waits on
+ * another system, for concurrency tests. */
+export const sleepyProcessor = defineProcessor({
+  type: 'test_sleepy',
+  status: 'experimental',
+  summary: 'Waits before passing batches on (tests)',
+  stateless: true,
+  config: Type.Object({ delay_ms: Type.Integer({ default: 10 }) }),
+  examples: [],
+  create(config) {
+    let active = 0
+    return {
+      prepare: (schema) => schema,
+      async process(batch) {
+        active++
+        sleepyPeak = Math.max(sleepyPeak, active)
+        const isOdd = ((batch.rows[0]?.[0] as number) ?? 0) % 2 === 1
+        await new Promise((resolve) => setTimeout(resolve, isOdd ? config.delay_ms * 2 : config.delay_ms))
+        active--
+        return batch
+      },
+    }
+  },
+})
+
+/** Most batches the sleepy processor had at once, since the last reset. */
+export let sleepyPeak = 0
+export function resetSleepyPeak(): void {
+  sleepyPeak = 0
+}
+
+export const memoryComponents = [counterInput, memoryOutput, sumProcessor, rejectProcessor, sleepyProcessor]

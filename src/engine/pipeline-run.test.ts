@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { silentLogger } from '../core/component.js'
 import { ConfigError, FatalError } from '../core/errors.js'
+import * as memory from '../../test/memory-components.js'
 import { COUNTER_SCHEMA, memoryComponents, memoryOutput, memoryTable, memoryTables } from '../../test/memory-components.js'
 import { CheckpointStore } from './checkpoint-store.js'
 import { parseConfig } from './config-schema.js'
@@ -33,6 +34,16 @@ function deadLetterTo(name: string): RunOptions['defaultDeadLetter'] {
 
 function options(extra: Partial<RunOptions> = {}): RunOptions {
   return { home, logger: silentLogger, checkpoints: new CheckpointStore(home), defaultDeadLetter: deadLetterTo('dlq'), ...extra }
+}
+
+/** Stops the run once it has read `rows` rows: deterministic, unlike a timer. */
+function stopAfter(run: PipelineRun, rows: number): void {
+  const poll = setInterval(() => {
+    if (run.progress().read >= rows) {
+      clearInterval(poll)
+      run.stop()
+    }
+  }, 1)
 }
 
 const ids = (name: string) => memoryTable(name).committed.map((row) => row[0])
@@ -104,6 +115,44 @@ output: { type: test_memory, config: { name: out, is_broken: true } }
     ).run()
     expect(result.status).toBe('failed')
     expect((result.error as Error).message).toBe('disk full (test)')
+  })
+})
+
+describe('pipeline.threads', () => {
+  test('several batches are in the processors at once, and delivered in input order', async () => {
+    memory.resetSleepyPeak()
+    const result = await new PipelineRun(
+      plan(`
+input: { type: test_counter, config: { count: 400 } }
+pipeline:
+  threads: 4
+  processors:
+    - { type: test_sleepy, config: { delay_ms: 5 } }
+output: { type: test_memory, config: { name: out } }
+settings: { batch_size: 10 }
+`),
+      options(),
+    ).run()
+    expect(result.status).toBe('completed')
+    expect(ids('out')).toEqual(range(1, 400))
+    expect(memory.sleepyPeak).toBe(4)
+  })
+
+  test('with one thread, one batch at a time', async () => {
+    memory.resetSleepyPeak()
+    await new PipelineRun(
+      plan(`
+input: { type: test_counter, config: { count: 40 } }
+pipeline:
+  processors:
+    - { type: test_sleepy, config: { delay_ms: 1 } }
+output: { type: test_memory, config: { name: out } }
+settings: { batch_size: 10 }
+`),
+      options(),
+    ).run()
+    expect(memory.sleepyPeak).toBe(1)
+    expect(ids('out')).toEqual(range(1, 40))
   })
 })
 
@@ -220,12 +269,12 @@ output: { type: test_memory, config: { name: out } }
 describe('checkpoints and resume (invariant 1)', () => {
   test('a stopped run checkpoints what it wrote; resuming writes the rest exactly once', async () => {
     const yaml = `
-input: { type: test_counter, config: { count: 3000, delay_ms: 1 } }
+input: { type: test_counter, config: { count: 3000, delay_ms: 2 } }
 output: { type: test_memory, config: { name: out } }
 settings: { batch_size: 50, checkpoint_interval: 10ms }
 `
     const first = new PipelineRun(plan(yaml), options())
-    setTimeout(() => first.stop(), 60)
+    stopAfter(first, 1000)
     const stopped = await first.run()
     expect(stopped.status).toBe('stopped')
     expect(stopped.isResumable).toBe(true)
@@ -276,7 +325,7 @@ settings: { batch_size: 10 }
 
   test('no checkpoint is taken while a processor holds rows, so a resume starts over', async () => {
     const yaml = `
-input: { type: test_counter, config: { count: 2000, delay_ms: 1 } }
+input: { type: test_counter, config: { count: 2000, delay_ms: 2 } }
 pipeline:
   processors:
     - { type: test_sum }
@@ -284,7 +333,7 @@ output: { type: test_memory, config: { name: out } }
 settings: { batch_size: 50, checkpoint_interval: 5ms }
 `
     const first = new PipelineRun(plan(yaml), options())
-    setTimeout(() => first.stop(), 50)
+    stopAfter(first, 500)
     const stopped = await first.run()
     expect(stopped.status).toBe('stopped')
     expect(await new CheckpointStore(home).load(FILE)).toBeUndefined()

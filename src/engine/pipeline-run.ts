@@ -125,7 +125,7 @@ export class PipelineRun {
   private readonly runId: string
   private readonly runStartedAt: string
   private input: Input | undefined
-  private chain: ProcessorChain | undefined
+  private chain: ProcessorChain<Position | undefined> | undefined
   private readonly sinks: Sink[] = []
   private deadLetter: DeadLetter | undefined
   private isStopping = false
@@ -200,13 +200,13 @@ export class PipelineRun {
     const { plan, options } = this
     const resume = options.resume
     const base = { logger: this.logger, signal: this.abort.signal, home: options.home }
-    this.chain = new ProcessorChain(
+    this.chain = new ProcessorChain<Position | undefined>(
       plan.processors,
       plan.output,
       base,
       {
-        deliver: (outputPath, batch) => this.sinkAt(outputPath).queue.push({ kind: 'data', batch, position: this.currentPosition() }),
-        reject: (failure) => this.reject({ ...failure, position: this.currentPosition() }),
+        deliver: (outputPath, batch, position) => this.sinkAt(outputPath).queue.push({ kind: 'data', batch, position }),
+        reject: (failure, position) => this.reject({ ...failure, position }),
       },
       resume?.processors,
     )
@@ -318,26 +318,49 @@ export class PipelineRun {
     const chain = this.chain!
     const { tickIntervalMs, checkpointIntervalMs } = this.plan.settings
     const idleMs = Math.max(5, Math.min(tickIntervalMs, checkpointIntervalMs))
+    // pipeline.threads: batches in the main chain's (stateless) processors at once. Results are
+    // delivered in input order; a barrier or a change of schema waits until they all are.
+    const window: { item: InputItem; result: Promise<Batch | null> }[] = []
+    let windowSchema: Schema | undefined
+    const deliverOldest = async (): Promise<void> => {
+      const { item, result } = window.shift()!
+      await chain.deliver(await result, item.batch.position)
+      this.lastPosition = item.batch.position
+      this.processedRead += item.rows
+    }
+    const drain = async (): Promise<void> => {
+      while (window.length > 0) await deliverOldest()
+    }
     try {
       for (;;) {
         const item = await this.inputQueue.pop(idleMs)
         if (item === undefined || this.isAborted()) break
         if (item === QUEUE_TIMEOUT) {
-          await chain.tick(Date.now())
+          await drain()
+          await chain.tick(Date.now(), this.currentPosition())
         } else {
           const { batch } = item
-          this.lastPosition = batch.position
           for (const rejected of batch.rejected ?? []) {
             this.reject({ ...rejected, component: describeComponent(this.plan.input), position: batch.position })
           }
-          if (batch.rows.length > 0) await chain.process(batch)
-          this.processedRead += item.rows
+          if (batch.schema !== windowSchema) {
+            await drain()
+            windowSchema = batch.schema
+          }
+          const result = batch.rows.length > 0 ? chain.transform(batch, batch.position) : Promise.resolve(null)
+          result.catch(() => undefined) // awaited in order by deliverOldest
+          window.push({ item, result })
+          if (window.length >= this.plan.threads) await deliverOldest()
         }
         await this.deadLetterBackpressure()
-        if (this.isCheckpointDue) await this.barrier(false)
+        if (this.isCheckpointDue) {
+          await drain()
+          await this.barrier(false)
+        }
       }
       if (!this.isAborted()) {
-        if (this.hasInputEnded) await chain.flush()
+        await drain()
+        if (this.hasInputEnded) await chain.flush(this.currentPosition())
         await this.barrier(this.hasInputEnded)
       }
     } catch (error) {

@@ -44,8 +44,8 @@ async function runCase(plan: PipelinePlan, testCase: PipelineTestCaseValue, path
     },
   )
   try {
-    if (rows.length > 0) await chain.process({ schema, rows })
-    await chain.flush()
+    if (rows.length > 0) await chain.process({ schema, rows }, undefined)
+    await chain.flush(undefined)
   } catch (error) {
     if (error instanceof ConfigError) throw error
     return { name: testCase.name, isPassed: false, failures: [`the pipeline failed: ${errorMessage(error)}`] }

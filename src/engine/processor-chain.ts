@@ -19,11 +19,12 @@ export interface ChainFailure {
   readonly component: string
 }
 
-export interface ChainCallbacks {
+/** `tag` is what the caller passed with the batch (the runner passes the input position). */
+export interface ChainCallbacks<Tag> {
   /** A batch with at least one row for the output at `outputPath`. May wait (backpressure). */
-  deliver(outputPath: string, batch: Batch): Promise<void>
+  deliver(outputPath: string, batch: Batch, tag: Tag): Promise<void>
   /** A row a processor failed (invariant 3). */
-  reject(failure: ChainFailure): void
+  reject(failure: ChainFailure, tag: Tag): void
 }
 
 /** Where a chain ends: an output, named for reports and pipeline tests. */
@@ -60,7 +61,7 @@ export function describeComponent(plan: { path: string; label?: string | undefin
   return plan.label ? `${plan.path} (${plan.definition.type} "${plan.label}")` : `${plan.path} (${plan.definition.type})`
 }
 
-export class ProcessorChain {
+export class ProcessorChain<Tag = undefined> {
   private readonly root: Chain
   private readonly outputList: ChainOutput[] = []
 
@@ -72,7 +73,7 @@ export class ProcessorChain {
     stages: readonly StagePlan[],
     output: ComponentPlan<OutputDefinition> | undefined,
     private readonly context: Omit<ComponentContext, 'path'>,
-    private readonly callbacks: ChainCallbacks,
+    private readonly callbacks: ChainCallbacks<Tag>,
     private readonly resume: Readonly<Record<string, JsonValue>> = {},
   ) {
     this.root = this.build(stages, output, 'output')
@@ -109,18 +110,31 @@ export class ProcessorChain {
   }
 
   /** Runs one batch through the tree. */
-  process(batch: Batch): Promise<void> {
-    return this.continueChain(this.root, 0, batch)
+  process(batch: Batch, tag: Tag): Promise<void> {
+    return this.continueChain(this.root, 0, batch, tag)
+  }
+
+  /**
+   * The first half of `process`: the main chain's processors only. With stateless processors the
+   * runner may have several batches here at once, then hands each result to `deliver` in order.
+   */
+  transform(batch: Batch, tag: Tag): Promise<Batch | null> {
+    return this.runStages(this.root, 0, batch, tag)
+  }
+
+  /** The second half of `process`: routes a batch `transform` returned and delivers it. */
+  async deliver(batch: Batch | null, tag: Tag): Promise<void> {
+    if (batch && batch.rows.length > 0) await this.deliverFrom(this.root, batch, tag)
   }
 
   /** End of a bounded input: flushes every stateful processor, in order, through what follows it. */
-  flush(): Promise<void> {
-    return this.flushChain(this.root)
+  flush(tag: Tag): Promise<void> {
+    return this.flushChain(this.root, tag)
   }
 
   /** Wakes time-based processors. */
-  tick(nowMs: number): Promise<void> {
-    return this.tickChain(this.root, nowMs)
+  tick(nowMs: number, tag: Tag): Promise<void> {
+    return this.tickChain(this.root, nowMs, tag)
   }
 
   /** Whether a processor holds rows in its state (a checkpoint now would lose them). */
@@ -151,30 +165,35 @@ export class ProcessorChain {
     return [chain, ...(chain.router ? chain.router.branches.flatMap((branch) => this.chains(branch)) : [])]
   }
 
-  private context_(label: string, schema: Schema): ProcessContext {
+  private context_(label: string, schema: Schema, tag: Tag): ProcessContext {
     return {
       reject: (row: Row, error: unknown, rowSchema?: Schema) => {
-        this.callbacks.reject({ record: row, schema: rowSchema ?? schema, error, component: label })
+        this.callbacks.reject({ record: row, schema: rowSchema ?? schema, error, component: label }, tag)
       },
     }
   }
 
-  private async continueChain(chain: Chain, start: number, batch: Batch): Promise<void> {
-    let current = batch
-    for (let i = start; i < chain.stages.length; i++) {
-      const out = await this.apply(chain.stages[i], current)
-      if (out === null || out.rows.length === 0) return
-      current = out
-    }
-    await this.deliver(chain, current)
+  private async continueChain(chain: Chain, start: number, batch: Batch, tag: Tag): Promise<void> {
+    const out = await this.runStages(chain, start, batch, tag)
+    if (out && out.rows.length > 0) await this.deliverFrom(chain, out, tag)
   }
 
-  private async apply(stage: Stage, batch: Batch): Promise<Batch | null> {
+  private async runStages(chain: Chain, start: number, batch: Batch, tag: Tag): Promise<Batch | null> {
+    let current = batch
+    for (let i = start; i < chain.stages.length; i++) {
+      const out = await this.apply(chain.stages[i], current, tag)
+      if (out === null || out.rows.length === 0) return out
+      current = out
+    }
+    return current
+  }
+
+  private async apply(stage: Stage, batch: Batch, tag: Tag): Promise<Batch | null> {
     if (batch.schema !== stage.inputSchema) {
       if (!stage.inputSchema || !sameSchema(batch.schema, stage.inputSchema)) prepare(stage.path, () => stage.processor.prepare(batch.schema))
       stage.inputSchema = batch.schema
     }
-    const context = this.context_(stage.label, batch.schema)
+    const context = this.context_(stage.label, batch.schema, tag)
     let out: Batch | null
     try {
       out = await stage.processor.process(batch, context)
@@ -189,42 +208,42 @@ export class ProcessorChain {
     return out
   }
 
-  private async deliver(chain: Chain, batch: Batch): Promise<void> {
+  private async deliverFrom(chain: Chain, batch: Batch, tag: Tag): Promise<void> {
     const node = chain.router
     if (!node) {
-      await this.callbacks.deliver(chain.outputPath!, batch)
+      await this.callbacks.deliver(chain.outputPath!, batch, tag)
       return
     }
     if (batch.schema !== node.inputSchema) {
       if (!node.inputSchema || !sameSchema(batch.schema, node.inputSchema)) prepare(node.path, () => node.router.prepare(batch.schema))
       node.inputSchema = batch.schema
     }
-    const parts = node.router.route(batch, this.context_(node.label, batch.schema))
+    const parts = node.router.route(batch, this.context_(node.label, batch.schema, tag))
     for (let i = 0; i < node.branches.length; i++) {
       const part = parts[i]
-      if (part && part.rows.length > 0) await this.continueChain(node.branches[i], 0, part)
+      if (part && part.rows.length > 0) await this.continueChain(node.branches[i], 0, part, tag)
     }
   }
 
-  private async flushChain(chain: Chain): Promise<void> {
+  private async flushChain(chain: Chain, tag: Tag): Promise<void> {
     for (let i = 0; i < chain.stages.length; i++) {
       const stage = chain.stages[i]
       if (!stage.processor.flush) continue
-      const out = await stage.processor.flush(this.context_(stage.label, stage.inputSchema ?? { columns: [] }))
+      const out = await stage.processor.flush(this.context_(stage.label, stage.inputSchema ?? { columns: [] }, tag))
       stage.isHolding = false
-      if (out && out.rows.length > 0) await this.continueChain(chain, i + 1, out)
+      if (out && out.rows.length > 0) await this.continueChain(chain, i + 1, out, tag)
     }
-    if (chain.router) for (const branch of chain.router.branches) await this.flushChain(branch)
+    if (chain.router) for (const branch of chain.router.branches) await this.flushChain(branch, tag)
   }
 
-  private async tickChain(chain: Chain, nowMs: number): Promise<void> {
+  private async tickChain(chain: Chain, nowMs: number, tag: Tag): Promise<void> {
     for (let i = 0; i < chain.stages.length; i++) {
       const stage = chain.stages[i]
       if (!stage.processor.tick) continue
-      const out = await stage.processor.tick(nowMs, this.context_(stage.label, stage.inputSchema ?? { columns: [] }))
-      if (out && out.rows.length > 0) await this.continueChain(chain, i + 1, out)
+      const out = await stage.processor.tick(nowMs, this.context_(stage.label, stage.inputSchema ?? { columns: [] }, tag))
+      if (out && out.rows.length > 0) await this.continueChain(chain, i + 1, out, tag)
     }
-    if (chain.router) for (const branch of chain.router.branches) await this.tickChain(branch, nowMs)
+    if (chain.router) for (const branch of chain.router.branches) await this.tickChain(branch, nowMs, tag)
   }
 }
 

@@ -1,0 +1,4 @@
+import { dropOutput } from './drop-output.js'
+
+export { dropOutput }
+export const dropOutputs = [dropOutput]

@@ -1,0 +1,4 @@
+import { generateInput } from './generate-input.js'
+
+export { generateInput }
+export const generateInputs = [generateInput]

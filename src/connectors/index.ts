@@ -1,0 +1,13 @@
+/**
+ * Every connector Fustor ships, as an explicit list (STYLE.md: no registration by side effect).
+ * Imported only by the wiring in src/cli (and later the server and agent).
+ */
+import type { InputDefinition, OutputDefinition } from '../core/component.js'
+import { dropOutputs } from './drop/index.js'
+import { fileInputs, fileOutputs } from './file/index.js'
+import { generateInputs } from './generate/index.js'
+import { stdioInputs, stdioOutputs } from './stdio/index.js'
+
+export const inputs: readonly InputDefinition<any>[] = [...fileInputs, ...stdioInputs, ...generateInputs]
+
+export const outputs: readonly OutputDefinition<any>[] = [...fileOutputs, ...stdioOutputs, ...dropOutputs]
