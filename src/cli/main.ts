@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../core/errors.js'
+import { didYouMean } from '../core/suggest.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, writeLine, type CliIo } from './cli-io.js'
 import { formatError } from './error-report.js'
 import { lintCommand, lintHelp } from './lint-command.js'
@@ -69,9 +70,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   const command = COMMANDS[name]
   if (!command) {
-    const known = Object.keys(COMMANDS)
-    const suggestion = known.find((candidate) => candidate.startsWith(name.slice(0, 2)))
-    return usageError(io, `unknown command "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, mainHelp)
+    return usageError(io, `unknown command "${name}"${didYouMean(name, [...Object.keys(COMMANDS), 'help'])}`, mainHelp)
   }
   try {
     return await command.run(args, io)

@@ -376,3 +376,39 @@ output: { type: test_memory, config: { name: out } }
     expect(COUNTER_SCHEMA.columns).toHaveLength(2)
   })
 })
+
+describe('which failure is reported', () => {
+  test('a configuration error found after the error limit tripped is the one reported', async () => {
+    let prepares = 0
+    const picky = {
+      ...memoryComponents[3],
+      type: 'test_late_picky',
+      create: () => ({
+        prepare: (schema: typeof COUNTER_SCHEMA) => {
+          // Passes lint (the first prepare), refuses the schema the run brings (as a CSV file whose
+          // columns are only known once read would).
+          if (prepares++ > 0) throw new ConfigError('expr.unknown_column', 'unknown column "agee"', { path: 'condition' })
+          return schema
+        },
+        process: () => null,
+      }),
+    }
+    const lateRegistry = new Registry([...memoryComponents, picky as (typeof memoryComponents)[number]])
+    const loaded = loadPipeline(
+      FILE,
+      `
+input: { type: test_counter, config: { count: 5, unreadable: [1] } }
+pipeline:
+  processors:
+    - { type: test_late_picky }
+output: { type: test_memory, config: { name: out } }
+`,
+      lateRegistry,
+      { env: {} },
+    )
+    const result = await new PipelineRun({ ...loaded.plan!, file: FILE }, options()).run()
+    expect(result.status).toBe('failed')
+    expect(result.error).toBeInstanceOf(ConfigError)
+    expect((result.error as ConfigError).path).toBe('pipeline.processors[0].config.condition')
+  })
+})

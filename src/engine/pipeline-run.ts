@@ -472,7 +472,7 @@ export class PipelineRun {
     const { failed, read } = this.counters
     let exceeded: string | undefined
     if ('count' in limit) {
-      if (failed > limit.count) exceeded = `${failed} records failed, more than settings.error_limit (${limit.count})`
+      if (failed > limit.count) exceeded = `${failed} ${failed === 1 ? 'record' : 'records'} failed, more than settings.error_limit (${limit.count})`
     } else if (isFinal || read >= 1000) {
       const percent = (failed / Math.max(read, 1)) * 100
       if (percent > limit.percent) exceeded = `${failed} of ${read} records failed (${percent.toFixed(2)}%), more than settings.error_limit (${limit.percent}%)`
@@ -584,7 +584,10 @@ export class PipelineRun {
   private fail(error: unknown): void {
     if (this.failure !== undefined) {
       if (this.isGracefulFailure && !(error instanceof FatalError && error.code === 'run.error_limit')) {
-        // A real failure while finishing gracefully: stop at once after all.
+        // A real failure while finishing gracefully: stop at once after all, and report it: it is
+        // what the user must fix first (an unknown column, say), the error limit only came first.
+        this.logger.warn(`${errorMessage(this.failure)} (and then the run failed)`)
+        this.failure = error
         this.isGracefulFailure = false
         this.abortQueues(error)
       }

@@ -59,6 +59,8 @@ export class FileInputReader implements Input {
   ) {}
 
   async open(): Promise<void> {
+    // The engine retries open() after a transient error: start from nothing each time.
+    this.probes = []
     this.files = await listFiles(this.pattern)
     this.totalBytes = this.files.reduce((sum, file) => sum + file.size, 0)
     let sampleWanted = this.format.needsSample ? this.sampleRows : 0

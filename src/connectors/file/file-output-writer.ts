@@ -37,7 +37,7 @@ export class FileOutputWriter implements Output {
   private part: string
   private handle: FileHandle | undefined
   private encoder: BatchEncoder | undefined
-  private readonly buffer = new OutputBuffer()
+  private buffer = new OutputBuffer()
   /** Bytes in the part file. */
   private bytes = 0
   private isFinished = false
@@ -53,6 +53,10 @@ export class FileOutputWriter implements Output {
   }
 
   async open(): Promise<void> {
+    // The engine retries open() after a transient error: start from nothing each time.
+    await this.close()
+    this.bytes = 0
+    this.buffer = new OutputBuffer()
     await mkdir(dirname(this.target), { recursive: true })
     const state = this.ctx.resumeState
     if (state === undefined || state === null) {
