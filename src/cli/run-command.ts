@@ -118,6 +118,7 @@ export async function runCommand(args: string[], io: CliIo, registry: Registry =
     resume,
     runId,
     defaultDeadLetter: defaultDeadLetter(registry, deadLetterFile),
+    registryModule: new URL('./component-registry.js', import.meta.url).href,
   })
   const reporter = new ProgressReporter(io.stderr, progressMode, () => run.progress())
   holder.reporter = reporter

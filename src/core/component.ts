@@ -22,7 +22,7 @@
  *   close()               exactly once, also after a failed open; must not throw for a closed resource.
  */
 import type { Static, TSchema } from 'typebox'
-import type { Batch, InputBatch, Position } from './batch.js'
+import type { Batch, InputBatch, Position, RejectedRecord } from './batch.js'
 import type { JsonValue, Row, Schema } from './schema.js'
 
 export type ComponentKind = 'input' | 'processor' | 'router' | 'output'
@@ -109,7 +109,41 @@ export interface Input {
   ack?(position: Position): Promise<void>
   /** For progress and ETA. Cheap; called about once a second. */
   progress?(): InputProgress
+  /**
+   * Parallel runs: instead of `read`, the engine may take the input in splits that worker threads
+   * decode on their own with the definition's `decodeSplit` (see "Parallel runs" in
+   * docs/ARCHITECTURE.md). Called once, after open(); returns undefined when this input, as
+   * configured and opened, cannot be split (stdin, compressed files...): the engine then calls read().
+   */
+  splits?(): SplitSource | undefined
   close(): Promise<void>
+}
+
+/** Splits in input order. `next` is never called again before the previous call resolved. */
+export interface SplitSource {
+  /** The next split, or null at the end of the input (or soon after `signal` aborted). */
+  next(): Promise<InputSplit | null>
+}
+
+/**
+ * A part of the input made of whole records, which `decodeSplit` turns into rows in a worker thread
+ * without the input instance: its bytes (transferred to the worker, not copied) or a description of
+ * what to produce (a range of row numbers), plus the JSON context the decoder needs.
+ */
+export interface InputSplit {
+  readonly payload: Uint8Array | JsonValue
+  /** Schema, dialect, source name, first line number...: anything decodeSplit needs besides payload. */
+  readonly context: JsonValue
+  /** Position after the last record of the split, as `read` would have reported it. */
+  readonly position: Position
+  /** Bytes of the source this split covers, for statistics. */
+  readonly bytes: number
+}
+
+/** What decodeSplit hands to the engine: rows in batches, and records it could not read. */
+export interface SplitSink {
+  rows(batch: Batch): void
+  rejected(record: RejectedRecord): void
 }
 
 export interface InputDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
@@ -118,6 +152,12 @@ export interface InputDefinition<S extends TSchema = TSchema> extends Definition
    * lint can check column names in expressions; undefined when only reading tells. */
   staticSchema?(config: Static<S>): Schema | undefined
   create(config: Static<S>, ctx: InputContext): Input
+  /**
+   * Pure, and run in a worker thread: the rows of one split from `Input.splits`, in batches of about
+   * `batchSize` rows, exactly as `read` would have returned them (same values, same rejected records
+   * with the same locations). Throws only for a bug or a FatalError; a bad record is `rejected`.
+   */
+  decodeSplit?(config: Static<S>, split: Pick<InputSplit, 'payload' | 'context'>, batchSize: number, sink: SplitSink): void
 }
 
 // ------------------------------------------------------------------------------------------ processors
@@ -230,12 +270,38 @@ export interface Output {
   commit?(): Promise<JsonValue | undefined>
   /** The input ended and everything is committed: publish the result (e.g. rename into place). */
   finish?(): Promise<void>
+  /**
+   * Parallel runs: appends bytes that the definition's `encoder` produced in a worker thread, in
+   * order, as `write` would have written those rows (the output adds what only it knows: a CSV
+   * header before the first chunk, separators between JSON array chunks). Implemented together
+   * with `OutputDefinition.encoder`.
+   */
+  writeEncoded?(chunk: EncodedChunk): Promise<void>
   close(): Promise<void>
+}
+
+/** Rows a worker thread encoded for an output. */
+export interface EncodedChunk {
+  readonly bytes: Uint8Array
+  /** Rows the bytes hold. */
+  readonly rows: number
+  /** Schema of those rows (names the CSV header). */
+  readonly schema: Schema
+}
+
+/** Turns batches into an output's bytes, in a worker thread. */
+export interface ChunkEncoder {
+  /** Encodes a batch after what was encoded before; a row it cannot write goes to `ctx.reject`. */
+  encode(batch: Batch, ctx: WriteContext): void
+  /** Everything encoded since the last take (undefined when nothing was), and starts afresh. */
+  take(): EncodedChunk | undefined
 }
 
 export interface OutputDefinition<S extends TSchema = TSchema> extends DefinitionBase<S> {
   readonly kind: 'output'
   create(config: Static<S>, ctx: OutputContext): Output
+  /** Pure, and run in worker threads: an encoder for `Output.writeEncoded` (parallel runs). */
+  encoder?(config: Static<S>): ChunkEncoder
 }
 
 export type ComponentDefinition = InputDefinition<any> | ProcessorDefinition<any> | RouterDefinition<any> | OutputDefinition<any>

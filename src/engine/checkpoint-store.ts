@@ -6,7 +6,7 @@
  * a crash leaves either the old checkpoint or the new one.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { Position } from '../core/batch.js'
 import { ConfigError } from '../core/errors.js'
@@ -89,9 +89,27 @@ export class CheckpointStore {
       await handle.close()
     }
     await rename(temporary, path)
+    // The rename is durable only once the directory is: the input is acknowledged right after.
+    await syncDirectory(this.directory)
   }
 
   async remove(pipelineFile: string): Promise<void> {
     await rm(this.pathFor(pipelineFile), { force: true })
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    // Some platforms cannot open a directory; the rename is then as durable as they make it.
+    if (['EISDIR', 'EPERM', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) return
+    throw error
+  }
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
 }

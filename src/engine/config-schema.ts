@@ -105,10 +105,13 @@ export function applyDefaults(schema: JsonSchema, value: unknown): unknown {
   } else if (Array.isArray(value) && isObject(schema.items)) {
     for (let i = 0; i < value.length; i++) value[i] = applyDefaults(schema.items, value[i])
   } else if (isObject(value) && Array.isArray(schema.anyOf)) {
-    // A union of object shapes: fill defaults from the branch whose required keys are present.
-    const branch = (schema.anyOf as JsonSchema[]).find(
+    // A union of object shapes: fill defaults from the branch whose required keys are present and
+    // which knows every key given (a branch without required keys would otherwise take any value).
+    const keys = Object.keys(value)
+    const candidates = (schema.anyOf as JsonSchema[]).filter(
       (sub) => isObject(sub.properties) && (Array.isArray(sub.required) ? (sub.required as string[]) : []).every((key) => key in (value as object)),
     )
+    const branch = candidates.find((sub) => keys.every((key) => key in (sub.properties as object))) ?? candidates[0]
     if (branch) applyDefaults(branch, value)
   }
   return value
@@ -130,7 +133,11 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key
 }
 
+/** Stands for the value of a field marked secret() in messages (invariant 6). */
+const SECRET_VALUE = Symbol('secret value')
+
 function describe(value: unknown): string {
+  if (value === SECRET_VALUE) return 'a secret value (not shown)'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
@@ -138,7 +145,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
+function valueAtPointer(root: unknown, pointer: string): unknown {
   let current = root
   for (const raw of pointer.split('/').slice(1)) {
     if (current === null || typeof current !== 'object') return undefined
@@ -163,6 +170,9 @@ function toConfigErrors(errors: ErrorObject[], root: unknown, schema: JsonSchema
   const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath))
   for (const error of errors) {
     const path = pointerToPath(error.instancePath)
+    // The value is shown in the message, unless the field is a secret (a password that is not a string...).
+    const isSecret = schemaAt(schema, error.schemaPath)?.['x-secret'] === true
+    const valueAt = (data: unknown, pointer: string): unknown => (isSecret ? SECRET_VALUE : valueAtPointer(data, pointer))
     let converted: ConfigError | undefined
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf' && isInsideUnion(error.instancePath, unionPaths)) continue
     switch (error.keyword) {

@@ -55,13 +55,43 @@ export function deadLetterRow(failed: FailedRecord, redact: (text: string) => st
   ]
 }
 
-/** Replaces every secret value in a text by `***` (invariant 6). */
+/** Replaces every secret value in a text by `***` (invariant 6): as written, as it appears escaped
+ * inside JSON or a URL, and, for a URL, its password alone (a connection error may show the URL
+ * with another host, or the password decoded). */
 export function redactor(secrets: readonly string[]): (text: string) => string {
-  const sorted = [...secrets].filter((secret) => secret.length >= 3).sort((a, b) => b.length - a.length)
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    forms.add(secret)
+    forms.add(JSON.stringify(secret).slice(1, -1))
+    forms.add(encodeURIComponent(secret))
+    const password = urlPassword(secret)
+    if (password) {
+      forms.add(password)
+      forms.add(decodeURIComponentSafely(password))
+    }
+  }
+  const sorted = [...forms].filter((secret) => secret.length >= 3).sort((a, b) => b.length - a.length)
   if (sorted.length === 0) return (text) => text
   return (text) => {
     let result = text
     for (const secret of sorted) result = result.split(secret).join('***')
     return result
+  }
+}
+
+function urlPassword(text: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return undefined
+  try {
+    return new URL(text).password || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function decodeURIComponentSafely(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { defineOutput, secret } from '../core/component.js'
 import { memoryComponents } from '../../test/memory-components.js'
 import { loadPipeline } from './pipeline-loader.js'
+import { PipelineSource } from './pipeline-source.js'
 import { Registry } from './registry.js'
 
 const secretOutput = defineOutput({
@@ -52,6 +53,19 @@ describe('variables', () => {
       'p.yaml:4:12: environment variable COUNT is not set\n  hint: set it, or give a default: ${COUNT:-value}',
       'p.yaml:4:12: must be integer, got string "" (at input.config.count)',
     ])
+  })
+
+  test('an unquoted variable takes only its type from YAML, never its syntax: a # in it is no comment', () => {
+    const secret = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput:\n  type: test_secret\n  config:\n    password: ${PW}\n', registry, {
+      env: { PW: 'pa #ss' },
+    })
+    expect(secret.plan?.output?.config.password).toBe('pa #ss')
+    expect(secret.plan?.secrets).toEqual(['pa #ss'])
+    const hash = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput:\n  type: test_secret\n  config:\n    password: ${PW}\n', registry, {
+      env: { PW: '#s3cret' },
+    })
+    expect(hash.errors.map((error) => error.message)).toEqual([])
+    expect(hash.plan?.output?.config.password).toBe('#s3cret')
   })
 
   test('$${ writes a literal ${', () => {
@@ -115,8 +129,44 @@ describe('semantics', () => {
     expect(plan?.inputSchema?.columns.map((column) => column.name)).toEqual(['id', 'name'])
   })
 
+  test('a secret that fails validation is not shown in the message (invariant 6)', () => {
+    // `${PW}` unquoted is typed after substitution: a numeric password becomes a number.
+    const errors = lint('input: { type: test_counter }\noutput:\n  type: test_secret\n  config:\n    password: ${PW}\n', { PW: '90210417' })
+    expect(errors).toEqual(['p.yaml:5:15: must be string, got a secret value (not shown) (at output.config.password)'])
+  })
+
   test('secret values are collected for redaction (invariant 6)', () => {
     const { plan } = loadPipeline('p.yaml', 'input: { type: test_counter }\noutput: { type: test_secret, config: { password: "${PW}" } }\n', registry, { env: { PW: 's3cr3t!' } })
     expect(plan?.secrets).toEqual(['s3cr3t!'])
+  })
+})
+
+describe('positions inside a value (invariant 4)', () => {
+  // Each value holds MARK once; the error at its offset in the value must point at MARK in the file.
+  const shapes: Record<string, string> = {
+    plain: 'x: age > 1 AND MARK\n',
+    'plain over lines': 'x: age > 18\n  AND MARK < 3\n',
+    'double quotes with escapes': 'x: "name = \'\\u00e9\\t\' AND MARK"\n',
+    'double quotes over lines': 'x: "age > 18   \n\n   AND MARK"\n',
+    'double quotes, escaped line break': 'x: "age > 18 \\\n   AND MARK"\n',
+    "single quotes with ''": "x: 'name = ''x'' AND MARK'\n",
+    'literal block': 'x: |\n  age > 18\n  AND MARK < 3\n',
+    'literal block, more indented line': 'x: |\n  age > 18\n     AND MARK < 3\n',
+    'literal block with an indentation indicator': 'x: |1\n   age > 18\n   AND MARK < 3\n',
+    'folded block': 'x: >-\n  age > 18\n  AND MARK < 3\n',
+    'folded block with an empty line': 'x: >\n  age > 18\n\n  AND MARK < 3\n',
+    'block in a list, with a comment': 'x:\n  - | # a comment\n    age > 18\n    AND MARK\n',
+    'CRLF line ends': 'x: >-\r\n  age > 18\r\n  AND MARK < 3\r\n',
+    'flow mapping': '{y: 1, x: "a AND MARK"}\n',
+  }
+
+  test.each(Object.entries(shapes))('%s', (_name, text) => {
+    const source = new PipelineSource('p.yaml', text, {})
+    const value = (source.value as { x: string | string[] }).x
+    const path = Array.isArray(value) ? 'x[0]' : 'x'
+    const offset = (Array.isArray(value) ? value[0] : value).indexOf('MARK')
+    expect(offset).toBeGreaterThan(0)
+    const before = text.slice(0, text.indexOf('MARK')).split(/\r?\n/)
+    expect(source.locate(path, { offset })).toEqual({ file: 'p.yaml', line: before.length, col: before.at(-1)!.length + 1 })
   })
 })

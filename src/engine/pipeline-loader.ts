@@ -63,7 +63,8 @@ export interface PipelinePlan {
   readonly output: ComponentPlan<OutputDefinition> | undefined
   readonly deadLetter: ComponentPlan<OutputDefinition> | undefined
   readonly settings: RunSettings
-  readonly threads: number
+  /** `pipeline.threads`: 'auto' or a count. */
+  readonly threads: number | 'auto'
   readonly tests: readonly PipelineTestCaseValue[]
   /** Schema of the input's rows when known from its config. */
   readonly inputSchema: Schema | undefined
@@ -159,7 +160,7 @@ class Loader {
       }
     }
     if (this.errors.length === 0) this.checkColumns(processors.stages, inputSchema)
-    if (this.errors.length === 0 && file.pipeline.threads > 1) this.checkThreads(processors.stages)
+    if (this.errors.length === 0 && typeof file.pipeline.threads === 'number' && file.pipeline.threads > 1) this.checkThreads(processors.stages)
     let settings: RunSettings | undefined
     try {
       settings = file.settings ? runSettings(file.settings) : undefined

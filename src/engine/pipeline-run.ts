@@ -18,17 +18,21 @@
  * dead-letter writer, which by then holds every failure from before it; when that has committed too,
  * the checkpoint is saved and the input is acknowledged up to the barrier's position.
  */
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { Batch, InputBatch, Position } from '../core/batch.js'
-import type { Input, Logger, Output, OutputDefinition, WriteContext } from '../core/component.js'
+import type { EncodedChunk, Input, Logger, Output, OutputDefinition, SplitSource, WriteContext } from '../core/component.js'
 import { withRetries } from '../core/backoff.js'
-import { FatalError, errorMessage } from '../core/errors.js'
+import { compareDecimal, multiplyDecimal, numberToDecimal } from '../core/decimal.js'
+import { ConfigError, FatalError, errorMessage } from '../core/errors.js'
 import type { JsonValue, Row, Schema } from '../core/schema.js'
 import { BoundedQueue, QUEUE_TIMEOUT } from './bounded-queue.js'
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore, type RunCounters } from './checkpoint-store.js'
 import { DEAD_LETTER_SCHEMA, deadLetterRow, redactor, type FailedRecord } from './dead-letter.js'
 import type { ComponentPlan, PipelinePlan } from './pipeline-loader.js'
 import { ProcessorChain, describeComponent } from './processor-chain.js'
+import { SplitPool } from './split-pool.js'
+import { errorFromData, failureFromData, splitPlan, whyNotParallel, type SplitResult } from './split-plan.js'
 
 export interface RunOptions {
   /** FUSTOR_HOME. */
@@ -41,7 +45,17 @@ export interface RunOptions {
   readonly defaultDeadLetter?: ComponentPlan<OutputDefinition>
   /** Identifies the run in the checkpoint; a resumed run keeps the checkpoint's. */
   readonly runId?: string
+  /**
+   * URL of a module exporting `createRegistry()`, from which worker threads rebuild the components
+   * (the CLI's wiring). Without it a run stays on one thread.
+   */
+  readonly registryModule?: string
 }
+
+/** `threads: auto` goes parallel from this input size on: below it, starting workers costs more. */
+const AUTO_PARALLEL_BYTES = 16 * 1024 * 1024
+const AUTO_PARALLEL_ROWS = 200_000
+const AUTO_MAX_THREADS = 4
 
 export type RunStatus = 'completed' | 'stopped' | 'failed'
 
@@ -75,6 +89,8 @@ interface DataItem {
 }
 
 interface Barrier {
+  /** 1 for the run's first barrier, then 2...: failed records say after which barrier they came. */
+  readonly epoch: number
   readonly position: Position
   readonly snapshots: Record<string, JsonValue>
   readonly read: number
@@ -85,7 +101,13 @@ interface Barrier {
   failed: number
 }
 
-type SinkItem = DataItem | { readonly kind: 'barrier'; readonly barrier: Barrier }
+interface EncodedItem {
+  readonly kind: 'encoded'
+  readonly chunk: EncodedChunk
+  readonly position: Position
+}
+
+type SinkItem = DataItem | EncodedItem | { readonly kind: 'barrier'; readonly barrier: Barrier }
 
 interface InputItem {
   readonly batch: InputBatch
@@ -102,11 +124,16 @@ interface Sink {
   written: number
 }
 
+/** A failed record with the number of barriers created before its batch (0: before the first). */
+type PendingRecord = FailedRecord & { readonly epoch: number }
+
 interface DeadLetter {
   readonly sink: Sink
   /** Failed records and barriers in arrival order, drained by the dead-letter loop. */
-  readonly pending: (FailedRecord | Barrier)[]
+  pending: (PendingRecord | Barrier)[]
   wake: (() => void) | undefined
+  /** The first record waits for a barrier: more failed records do not wake the loop. */
+  isAwaitingBarrier: boolean
   records: number
 }
 
@@ -118,6 +145,8 @@ export class PipelineRun {
   private readonly logger: Logger
   private readonly redact: (text: string) => string
   private readonly abort = new AbortController()
+  /** Aborted when the run fails, not when it stops: a stop still lets writes retry and finish. */
+  private readonly failing = new AbortController()
   private readonly inputQueue: BoundedQueue<InputItem>
   private readonly resumed: RunCounters
   private readonly counters: RunCounters
@@ -141,6 +170,10 @@ export class PipelineRun {
   private hasCheckpoint = false
   private isFinalCheckpointSaved = false
   private sinksDone = 0
+  /** Barriers created so far; failed records of the batches that follow barrier N carry epoch N. */
+  private barriers = 0
+  /** Set when the run is parallel: splits of the input, processed by worker threads. */
+  private parallel: { readonly source: SplitSource; readonly pool: SplitPool; readonly threads: number } | undefined
 
   constructor(plan: PipelinePlan, options: RunOptions) {
     this.plan = plan
@@ -180,7 +213,10 @@ export class PipelineRun {
     }, Math.max(this.plan.settings.checkpointIntervalMs, 10))
     try {
       await this.open()
-      const loops = [this.readLoop(), this.processLoop(), ...this.sinks.map((sink) => this.sinkLoop(sink))]
+      const loops = [
+        ...(this.parallel ? [this.parallelLoop()] : [this.readLoop(), this.processLoop()]),
+        ...this.sinks.map((sink) => this.sinkLoop(sink)),
+      ]
       if (this.deadLetter) loops.push(this.deadLetterLoop(this.deadLetter))
       await Promise.all(loops)
       await this.checkpointChain
@@ -211,21 +247,58 @@ export class PipelineRun {
       resume?.processors,
     )
     for (const { plan: outputPlan } of this.chain.outputs()) this.sinks.push(this.newSink(outputPlan))
+    // Every output of the interrupted run is in its checkpoint. One that is not was added to the file
+    // since: resumed, it would only get the rows after the checkpoint (invariant 1).
+    const added = resume ? this.sinks.find((sink) => !(sink.path in resume.outputs)) : undefined
+    if (added) {
+      throw new ConfigError('checkpoint.output_added', `${added.label} was not in the pipeline when the interrupted run started: resumed, it would miss the rows written before`, {
+        path: added.path,
+        hint: 'run without --resume to start over, or restore the file as it was',
+      })
+    }
     const deadLetterPlan = plan.deadLetter ?? options.defaultDeadLetter
-    if (deadLetterPlan) this.deadLetter = { sink: this.newSink(deadLetterPlan), pending: [], wake: undefined, records: 0 }
+    if (deadLetterPlan) this.deadLetter = { sink: this.newSink(deadLetterPlan), pending: [], wake: undefined, isAwaitingBarrier: false, records: 0 }
     // Outputs open first: a destination that cannot be reached fails the run before anything is read.
     for (const sink of this.sinks) await this.openSink(sink)
     // The dead-letter output opens on the first failed record, or now if it has a run to continue.
     if (this.deadLetter && resume?.outputs[this.deadLetter.sink.path] != null) await this.openSink(this.deadLetter.sink)
-    const input = plan.input.definition.create(plan.input.config, {
-      ...base,
-      path: plan.input.path,
-      batchSize: plan.settings.batchSize,
-      lingerMs: plan.settings.lingerMs,
-      resumeFrom: resume?.input.position,
-    })
+    const input = await inComponent(plan.input.path, async () =>
+      plan.input.definition.create(plan.input.config, {
+        ...base,
+        path: plan.input.path,
+        batchSize: plan.settings.batchSize,
+        lingerMs: plan.settings.lingerMs,
+        resumeFrom: resume?.input.position,
+      }),
+    )
     this.input = input
-    await this.retrying(`open ${describeComponent(plan.input)}`, () => input.open())
+    await this.retrying(`open ${describeComponent(plan.input)}`, () => inComponent(plan.input.path, () => input.open()))
+    this.parallel = this.parallelism(input)
+  }
+
+  /** Workers for a parallel run, when `pipeline.threads` asks for it and the pipeline allows it. */
+  private parallelism(input: Input): PipelineRun['parallel'] {
+    const { threads } = this.plan
+    const registryModule = this.options.registryModule
+    if (threads === 1 || !registryModule) return undefined
+    const reason = whyNotParallel(this.plan)
+    if (reason) {
+      if (threads !== 'auto') this.logger.info(`pipeline.threads: batches stay on the main thread (${reason}); up to ${threads} at once`)
+      return undefined
+    }
+    let count: number
+    if (threads === 'auto') {
+      const { bytesTotal = 0, rowsTotal = 0 } = input.progress?.() ?? {}
+      if (bytesTotal < AUTO_PARALLEL_BYTES && rowsTotal < AUTO_PARALLEL_ROWS) return undefined
+      count = Math.min(availableParallelism(), AUTO_MAX_THREADS)
+      if (count < 2) return undefined
+    } else {
+      count = threads
+    }
+    const source = input.splits?.()
+    if (!source) return undefined
+    this.logger.info(`running on ${count} worker threads`)
+    return { source, pool: new SplitPool(splitPlan(this.plan, registryModule), count), threads: count }
   }
 
   private newSink(plan: ComponentPlan<OutputDefinition>): Sink {
@@ -235,7 +308,7 @@ export class PipelineRun {
       plan,
       output: undefined,
       isOpen: false,
-      queue: new BoundedQueue<SinkItem>(this.plan.settings.bufferRows, (item) => (item.kind === 'data' ? item.batch.rows.length : 0)),
+      queue: new BoundedQueue<SinkItem>(this.plan.settings.bufferRows, (item) => (item.kind === 'data' ? item.batch.rows.length : item.kind === 'encoded' ? item.chunk.rows : 0)),
       written: 0,
     }
   }
@@ -246,15 +319,17 @@ export class PipelineRun {
 
   private async openSink(sink: Sink): Promise<Output> {
     if (sink.output && sink.isOpen) return sink.output
-    const output = sink.plan.definition.create(sink.plan.config, {
-      logger: this.logger,
-      signal: this.abort.signal,
-      home: this.options.home,
-      path: sink.path,
-      resumeState: this.options.resume?.outputs[sink.path] ?? undefined,
-    })
+    const output = await inComponent(sink.path, async () =>
+      sink.plan.definition.create(sink.plan.config, {
+        logger: this.logger,
+        signal: this.abort.signal,
+        home: this.options.home,
+        path: sink.path,
+        resumeState: this.options.resume?.outputs[sink.path] ?? undefined,
+      }),
+    )
     sink.output = output
-    await this.retrying(`open ${sink.label}`, () => output.open())
+    await this.retrying(`open ${sink.label}`, () => inComponent(sink.path, () => output.open()))
     sink.isOpen = true
     return output
   }
@@ -271,6 +346,7 @@ export class PipelineRun {
       report(describeComponent(this.plan.input), error)
     }
     await this.chain?.close(report)
+    await this.parallel?.pool.close()
     for (const sink of this.allSinks()) {
       try {
         await sink.output?.close()
@@ -284,7 +360,7 @@ export class PipelineRun {
   private async finish(): Promise<void> {
     for (const sink of this.allSinks()) {
       const output = sink.output
-      if (sink.isOpen && output?.finish) await this.retrying(`finish ${sink.label}`, () => output.finish!())
+      if (sink.isOpen && output?.finish) await this.retrying(`finish ${sink.label}`, () => output.finish!(), this.failing.signal)
     }
     await this.options.checkpoints.remove(this.plan.file)
     this.hasCheckpoint = false
@@ -296,7 +372,7 @@ export class PipelineRun {
     const input = this.input!
     try {
       while (!this.isStopping && !this.failure) {
-        const reading = this.retrying(`read ${describeComponent(this.plan.input)}`, () => input.read())
+        const reading = this.retrying(`read ${describeComponent(this.plan.input)}`, () => inComponent(this.plan.input.path, () => input.read()))
         const batch = await unlessAborted(reading, this.abort.signal)
         if (batch === null) {
           this.hasInputEnded = !this.isStopping && !this.failure
@@ -321,6 +397,7 @@ export class PipelineRun {
     // pipeline.threads: batches in the main chain's (stateless) processors at once. Results are
     // delivered in input order; a barrier or a change of schema waits until they all are.
     const window: { item: InputItem; result: Promise<Batch | null> }[] = []
+    const concurrency = typeof this.plan.threads === 'number' ? this.plan.threads : 1
     let windowSchema: Schema | undefined
     const deliverOldest = async (): Promise<void> => {
       const { item, result } = window.shift()!
@@ -350,7 +427,7 @@ export class PipelineRun {
           const result = batch.rows.length > 0 ? chain.transform(batch, batch.position) : Promise.resolve(null)
           result.catch(() => undefined) // awaited in order by deliverOldest
           window.push({ item, result })
-          if (window.length >= this.plan.threads) await deliverOldest()
+          if (window.length >= concurrency) await deliverOldest()
         }
         await this.deadLetterBackpressure()
         if (this.isCheckpointDue) {
@@ -370,15 +447,65 @@ export class PipelineRun {
     }
   }
 
+  /**
+   * The parallel run's reader and processor loop in one: keeps up to two splits per worker in
+   * flight and delivers their results in input order, so that barriers, failed records and counters
+   * work as in a run on one thread.
+   */
+  private async parallelLoop(): Promise<void> {
+    const { source, pool, threads } = this.parallel!
+    const window: { position: Position; bytes: number; result: Promise<SplitResult> }[] = []
+    let nextId = 0
+    let isEnd = false
+    try {
+      for (;;) {
+        while (!isEnd && window.length < threads * 2 && !this.isStopping && !this.failure) {
+          const split = await unlessAborted(
+            this.retrying(`read ${describeComponent(this.plan.input)}`, () => source.next()),
+            this.abort.signal,
+          )
+          if (split === null) {
+            isEnd = !this.isStopping && !this.failure
+            break
+          }
+          const result = pool.run({ id: nextId++, payload: split.payload, context: split.context })
+          result.catch(() => undefined) // awaited in order below
+          window.push({ position: split.position, bytes: split.bytes, result })
+        }
+        const oldest = window.shift()
+        if (!oldest || this.isAborted()) break
+        const done = await oldest.result
+        if (done.error) throw errorFromData(done.error)
+        this.counters.read += done.records
+        this.counters.bytes += oldest.bytes
+        for (const failure of done.failures) this.reject(failureFromData(failure, oldest.position))
+        for (const chunk of done.chunks) await this.sinkAt(chunk.path).queue.push({ kind: 'encoded', chunk, position: oldest.position })
+        this.lastPosition = oldest.position
+        this.processedRead += done.records
+        await this.deadLetterBackpressure()
+        if (this.isCheckpointDue) await this.barrier(false)
+      }
+      this.hasInputEnded = isEnd && !this.isAborted()
+      if (!this.isAborted()) await this.barrier(this.hasInputEnded)
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      for (const sink of this.sinks) sink.queue.close()
+    }
+  }
+
   private async sinkLoop(sink: Sink): Promise<void> {
     const output = sink.output!
     let schema: Schema | undefined
     let position: Position | undefined
-    let rejected = 0
+    // Rows refused during one attempt: a write that fails transiently is retried whole and refuses
+    // them again, so they are only sent on once the write succeeded (invariant 3: once each).
+    let refused: FailedRecord[] = []
+    // The barriers this output passed: its failed records belong after the last of them.
+    let epoch = 0
     const context: WriteContext = {
       reject: (row: Row, error: unknown) => {
-        rejected++
-        this.reject({ record: row, schema, error, component: sink.label, position })
+        refused.push({ record: row, schema, error, component: sink.label, position })
       },
     }
     try {
@@ -386,18 +513,32 @@ export class PipelineRun {
         const item = await sink.queue.pop()
         if (item === undefined || item === QUEUE_TIMEOUT || this.isAborted()) break
         if (item.kind === 'barrier') {
-          const state = (await output.commit?.()) ?? null
+          const state = (await inComponent(sink.path, async () => output.commit?.())) ?? null
+          epoch = item.barrier.epoch
           item.barrier.written += sink.written
           this.reached(item.barrier, sink.path, state)
           continue
         }
+        if (item.kind === 'encoded') {
+          const chunk = item.chunk
+          await this.retrying(`write to ${sink.label}`, () => output.writeEncoded!(chunk), this.failing.signal)
+          sink.written += chunk.rows
+          this.counters.written += chunk.rows
+          continue
+        }
         schema = item.batch.schema
         position = item.position
-        await this.retrying(`write to ${sink.label}`, () => {
-          rejected = 0
-          return output.write(item.batch, context)
-        })
-        const written = item.batch.rows.length - rejected
+        await this.retrying(
+          `write to ${sink.label}`,
+          () => {
+            refused = []
+            return inComponent(sink.path, () => output.write(item.batch, context))
+          },
+          this.failing.signal,
+        )
+        const written = item.batch.rows.length - refused.length
+        for (const failed of refused) this.reject(failed, epoch)
+        refused = []
         sink.written += written
         this.counters.written += written
       }
@@ -414,6 +555,11 @@ export class PipelineRun {
     const refuse = (_row: Row, error: unknown): void => {
       throw new FatalError('dead_letter.refused', `the dead-letter output refused a record: ${errorMessage(error)}`, { cause: error })
     }
+    // Epoch of the last barrier committed here. A record of a later epoch (a batch after a barrier
+    // that has not come through yet) waits for that barrier, so that each checkpoint covers exactly
+    // the failed records before its position (invariant 1): a resumed run repeats none.
+    let committed = 0
+    const isWritable = (item: PendingRecord | Barrier): boolean => !isBarrier(item) && item.epoch <= committed
     try {
       for (;;) {
         if (this.isAborted()) break
@@ -426,17 +572,40 @@ export class PipelineRun {
         if (isBarrier(first)) {
           deadLetter.pending.shift()
           const state = deadLetter.sink.isOpen ? ((await deadLetter.sink.output!.commit?.()) ?? null) : null
+          committed = first.epoch
           first.failed += deadLetter.records
           this.completeBarrier(first, state)
           continue
         }
+        if (!isWritable(first)) {
+          const at = deadLetter.pending.findIndex(isBarrier)
+          if (at < 0) {
+            // Every output is done, so no barrier is coming any more: write what is left.
+            if (this.sinksDone >= this.sinks.length) committed = Number.POSITIVE_INFINITY
+            else {
+              deadLetter.isAwaitingBarrier = true
+              await new Promise<void>((resolve) => (deadLetter.wake = resolve))
+              deadLetter.isAwaitingBarrier = false
+            }
+            continue
+          }
+          // The records before the barrier that belong before it, the barrier, then the others.
+          const before = deadLetter.pending.slice(0, at) as PendingRecord[]
+          deadLetter.pending = [
+            ...before.filter(isWritable),
+            deadLetter.pending[at],
+            ...before.filter((item) => !isWritable(item)),
+            ...deadLetter.pending.slice(at + 1),
+          ]
+          continue
+        }
         let end = 0
-        while (end < deadLetter.pending.length && end < batchSize && !isBarrier(deadLetter.pending[end])) end++
-        const records = deadLetter.pending.splice(0, end) as FailedRecord[]
+        while (end < deadLetter.pending.length && end < batchSize && isWritable(deadLetter.pending[end])) end++
+        const records = deadLetter.pending.splice(0, end) as PendingRecord[]
         const output = await this.openSink(deadLetter.sink)
         const now = new Date()
         const batch: Batch = { schema: DEAD_LETTER_SCHEMA, rows: records.map((record) => deadLetterRow(record, this.redact, now)) }
-        await this.retrying(`write to ${deadLetter.sink.label}`, () => output.write(batch, { reject: refuse }))
+        await this.retrying(`write to ${deadLetter.sink.label}`, () => output.write(batch, { reject: refuse }), this.failing.signal)
         deadLetter.records += records.length
       }
     } catch (error) {
@@ -451,7 +620,7 @@ export class PipelineRun {
   // ------------------------------------------------------------------------------- failed records
 
   /** Every failed record comes here (invariant 3): to the dead-letter writer, or it fails the run. */
-  private reject(failed: FailedRecord): void {
+  private reject(failed: FailedRecord, epoch = this.barriers): void {
     this.counters.failed++
     if (!this.deadLetter) {
       this.fail(
@@ -462,8 +631,8 @@ export class PipelineRun {
       )
       return
     }
-    this.deadLetter.pending.push(failed)
-    this.wakeDeadLetter()
+    this.deadLetter.pending.push({ ...failed, epoch })
+    if (!this.deadLetter.isAwaitingBarrier) this.wakeDeadLetter()
     this.checkErrorLimit(false)
   }
 
@@ -475,7 +644,9 @@ export class PipelineRun {
       if (failed > limit.count) exceeded = `${failed} ${failed === 1 ? 'record' : 'records'} failed, more than settings.error_limit (${limit.count})`
     } else if (isFinal || read >= 1000) {
       const percent = (failed / Math.max(read, 1)) * 100
-      if (percent > limit.percent) exceeded = `${failed} of ${read} records failed (${percent.toFixed(2)}%), more than settings.error_limit (${limit.percent}%)`
+      // Exactly, in decimals: 7 of 1000 is 0.7%, not 0.7000000000000001% (more than "0.7%").
+      const isOver = compareDecimal(String(failed * 100), multiplyDecimal(numberToDecimal(limit.percent) ?? '0', String(read))) > 0
+      if (isOver) exceeded = `${failed} of ${read} records failed (${percent.toFixed(2)}%), more than settings.error_limit (${limit.percent}%)`
     }
     if (!exceeded || this.failure) return
     const where = this.deadLetter ? ` The failed records are in ${this.deadLetter.sink.label}.` : ''
@@ -512,6 +683,7 @@ export class PipelineRun {
     if (!isFinal && (chain.isHolding() || this.processedRead === this.lastBarrierRead)) return
     this.lastBarrierRead = this.processedRead
     const barrier: Barrier = {
+      epoch: ++this.barriers,
       position: this.lastPosition === NO_POSITION ? (this.options.resume?.input.position ?? null) : this.lastPosition,
       snapshots: chain.snapshot(),
       read: this.processedRead,
@@ -542,6 +714,9 @@ export class PipelineRun {
     this.checkpointChain = this.checkpointChain
       .then(async () => {
         if (this.isAborted()) return
+        // A percentage limit is checked for good at the end, before the outputs are published: a run
+        // over it fails, resumably, rather than publish its outputs and then say it failed.
+        if (barrier.isFinal && !this.failure && this.hasInputEnded) this.checkErrorLimit(true)
         const isFinishing = barrier.isFinal && !this.failure
         const checkpoint: Checkpoint = {
           version: CHECKPOINT_VERSION,
@@ -566,10 +741,12 @@ export class PipelineRun {
 
   // ----------------------------------------------------------------------------------------- errors
 
-  private retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  /** Retries transient errors. Writes pass `this.failing.signal`: after a stop, what was read is
+   * still written, so a transient error then is retried too, not turned into a failure. */
+  private retrying<T>(what: string, operation: () => Promise<T>, signal: AbortSignal = this.abort.signal): Promise<T> {
     const policy = this.plan.settings.retry
     return withRetries(operation, policy, {
-      signal: this.abort.signal,
+      signal,
       onRetry: (error, attempt, delayMs) => {
         this.logger.warn(`${what} failed, retry ${attempt}/${policy.maxRetries} in ${delayMs}ms: ${errorMessage(error)}`)
       },
@@ -606,6 +783,7 @@ export class PipelineRun {
 
   private abortQueues(error: unknown): void {
     this.abort.abort()
+    this.failing.abort()
     this.inputQueue.fail(error)
     for (const sink of this.sinks) sink.queue.fail(error)
     this.wakeDeadLetter()
@@ -653,6 +831,19 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
   })
 }
 
+/**
+ * Runs a call into an input or output. A ConfigError it throws (a missing file, a table that does not
+ * exist) has a path relative to the component's config: placed under the component's, so that the
+ * message names the place in the file (invariant 4).
+ */
+async function inComponent<T>(path: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw error instanceof ConfigError && !error.location ? error.under(`${path}.config`) : error
+  }
+}
+
 function isBarrier(item: FailedRecord | Barrier): item is Barrier {
   return (item as Barrier).pending instanceof Set
 }
@@ -662,8 +853,23 @@ export function newRunId(): string {
 }
 
 function redactingLogger(logger: Logger, redact: (text: string) => string): Logger {
+  // Values are masked one by one, not the JSON text: a secret with a quote or a backslash is escaped
+  // there (and would show), and a mask inside a number or a key would break the JSON.
+  const mask = (_key: string, value: unknown): unknown => {
+    if (typeof value === 'string') return redact(value)
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      const text = value.toString()
+      const masked = redact(text)
+      return masked !== text || typeof value === 'bigint' ? masked : value
+    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value)
+      if (entries.some(([key]) => redact(key) !== key)) return Object.fromEntries(entries.map(([key, field]) => [redact(key), field]))
+    }
+    return value
+  }
   const redactFields = (fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
-    fields && (JSON.parse(redact(JSON.stringify(fields, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)))) as Record<string, unknown>)
+    fields && (JSON.parse(JSON.stringify(fields, mask)) as Record<string, unknown>)
   return {
     debug: (message, fields) => logger.debug(redact(message), redactFields(fields)),
     info: (message, fields) => logger.info(redact(message), redactFields(fields)),

@@ -34,11 +34,14 @@ export const Settings = Type.Object(
   {
     batch_size: Type.Integer({ minimum: 1, default: 1000, description: 'Rows per batch read from the input.' }),
     linger: Duration('How long a partial batch may wait for more rows, so that a trickle is delivered quickly.', '5ms'),
-    buffer_rows: Type.Integer({
-      minimum: 1,
-      default: 10000,
-      description: 'Rows that may wait between two stages. With batch_size this bounds memory, whatever the size of the input (invariant 2).',
-    }),
+    buffer_rows: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Rows that may wait between two stages; default: batch_size (one batch). With batch_size this bounds memory, whatever the size of the input (invariant 2). Raise it when an output is slow to answer but fast to take a lot at once; more rows waiting costs memory and, measured here, garbage-collection time.',
+        examples: [1000, 10000],
+      }),
+    ),
     checkpoint_interval: Duration('How often the position is checkpointed (after the outputs made everything before it durable).', '1s'),
     tick_interval: Duration('How often time-based processors (windows) are woken when no rows arrive.', '1s'),
     error_limit: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?%$' })], {
@@ -78,10 +81,11 @@ export const PipelineFile = Type.Object({
   pipeline: Type.Object(
     {
       processors: Type.Array(ComponentNode, { default: [], description: 'Processors applied in order.' }),
-      threads: Type.Integer({
-        minimum: 1,
-        default: 1,
-        description: 'Batches processed concurrently by the processor chain (stateless processors only); order is kept.',
+      threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })], {
+        default: 'auto',
+        description:
+          'How many batches the processors work on at once, order kept (stateless processors only). When the input can be split (files, generate) and every output can encode in parallel, batches are processed by that many worker threads. `auto`: one per CPU core (at most 4) for inputs over 16 MiB or 200,000 rows, else 1.',
+        examples: ['auto', 1, 4],
       }),
     },
     { description: 'What happens to rows between input and output.' },
@@ -117,7 +121,7 @@ export function runSettings(settings: SettingsValue): RunSettings {
   return {
     batchSize: settings.batch_size,
     lingerMs: durationMs(settings.linger, 'settings.linger'),
-    bufferRows: settings.buffer_rows,
+    bufferRows: settings.buffer_rows ?? settings.batch_size,
     checkpointIntervalMs: durationMs(settings.checkpoint_interval, 'settings.checkpoint_interval'),
     tickIntervalMs: durationMs(settings.tick_interval, 'settings.tick_interval'),
     errorLimit: typeof limit === 'number' ? { count: limit } : { percent: Number(limit.slice(0, -1)) },

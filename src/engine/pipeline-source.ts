@@ -112,37 +112,110 @@ export class PipelineSource {
     return { file: this.file, line: at.line, col: at.col }
   }
 
-  /** Source offset of character `offset` of a scalar's value. */
+  /**
+   * Source offset of character `offset` of a scalar's value. Walks the source as YAML reads it, so
+   * that escapes (`\\t`, `\\u00e9`, `''`), folded lines (plain and quoted scalars over several lines,
+   * `>` blocks) and block indentation are counted as they are in the value.
+   */
   private offsetInScalar(node: Scalar, offset: number): number {
+    const text = this.text
     const [start, end] = node.range!
-    switch (node.type) {
-      case Scalar.QUOTE_DOUBLE:
-      case Scalar.QUOTE_SINGLE:
-        return Math.min(start + 1 + offset, end)
-      case Scalar.BLOCK_LITERAL:
-      case Scalar.BLOCK_FOLDED: {
-        const value = String(node.source ?? node.value)
-        const before = value.slice(0, offset)
-        const lineIndex = before.split('\n').length - 1
-        const col = offset - (before.lastIndexOf('\n') + 1)
-        const sourceLines = this.text.slice(start, end).split('\n')
-        const contentLines = sourceLines.slice(1)
-        const indent = Math.min(...contentLines.filter((line) => line.trim()).map((line) => line.length - line.trimStart().length))
-        let position = start + sourceLines[0].length + 1
-        for (let i = 0; i < lineIndex && i < contentLines.length; i++) position += contentLines[i].length + 1
-        return position + (Number.isFinite(indent) ? indent : 0) + col
-      }
-      default:
-        return Math.min(start + offset, end)
+    const type = node.type
+    const isQuoted = type === Scalar.QUOTE_DOUBLE || type === Scalar.QUOTE_SINGLE
+    const isBlock = type === Scalar.BLOCK_LITERAL || type === Scalar.BLOCK_FOLDED
+    const stop = Math.min(isQuoted ? end - 1 : end, text.length)
+    let i = isQuoted ? start + 1 : start
+    let indent = 0
+    if (isBlock) {
+      // Content starts on the line after the header (`|`, `>-`, `|2`...).
+      const header = text.indexOf('\n', start)
+      if (header < 0 || header >= stop) return start
+      i = header + 1
+      indent = blockIndent(text, start, header, i, stop)
     }
+    const isSpace = (k: number): boolean => text[k] === ' ' || text[k] === '\t'
+    const lineBreak = (k: number): number => (text[k] === '\n' ? 1 : text[k] === '\r' && text[k + 1] === '\n' ? 2 : 0)
+    const skipIndent = (): void => {
+      // A block keeps spaces beyond its indentation; flow scalars drop a line's leading spaces.
+      for (let n = 0; i < stop && isSpace(i) && (!isBlock || n < indent); n++) i++
+    }
+    if (isBlock) skipIndent()
+    let produced = 0
+    while (i < stop && produced < offset) {
+      const atBreak = lineBreak(i)
+      if (atBreak > 0) {
+        i += atBreak
+        let emptyLines = 0
+        for (;;) {
+          let k = i
+          while (k < stop && isSpace(k)) k++
+          const next = lineBreak(k)
+          if (next === 0 || k >= stop) break
+          emptyLines++
+          i = k + next
+        }
+        skipIndent()
+        // A literal block keeps every line break; elsewhere one break folds to a space and each
+        // empty line gives a line break.
+        produced += type === Scalar.BLOCK_LITERAL ? 1 + emptyLines : Math.max(emptyLines, 1)
+        continue
+      }
+      if (!isBlock && isSpace(i)) {
+        // Spaces at the end of a line are folded away with the break.
+        let k = i
+        while (k < stop && isSpace(k)) k++
+        if (lineBreak(k) > 0) {
+          i = k
+          continue
+        }
+      }
+      if (type === Scalar.QUOTE_DOUBLE && text[i] === '\\') {
+        const escaped = lineBreak(i + 1)
+        if (escaped > 0) {
+          // An escaped line break joins the lines without a space.
+          i += 1 + escaped
+          while (i < stop && isSpace(i)) i++
+          continue
+        }
+        const kind = text[i + 1]
+        const digits = kind === 'x' ? 2 : kind === 'u' ? 4 : kind === 'U' ? 8 : 0
+        produced += digits === 8 && Number.parseInt(text.slice(i + 2, i + 10), 16) > 0xffff ? 2 : 1
+        i += 2 + digits
+        continue
+      }
+      if (type === Scalar.QUOTE_SINGLE && text[i] === "'" && text[i + 1] === "'") {
+        i += 2
+        produced++
+        continue
+      }
+      i++
+      produced++
+    }
+    return Math.min(i, end)
   }
+}
+
+/** Indentation of a block scalar's content: from its indentation indicator, else its first non-empty line. */
+function blockIndent(text: string, headerStart: number, headerEnd: number, contentStart: number, contentEnd: number): number {
+  const indicator = /^[|>][+-]?([1-9])?/.exec(text.slice(headerStart, headerEnd))?.[1]
+  if (indicator !== undefined) {
+    const lineStart = text.lastIndexOf('\n', headerStart - 1) + 1
+    const parentIndent = /^ */.exec(text.slice(lineStart, headerStart))![0].length
+    return parentIndent + Number(indicator)
+  }
+  for (const line of text.slice(contentStart, contentEnd).split('\n')) {
+    if (line.trim()) return line.length - line.trimStart().length
+  }
+  return 0
 }
 
 function typedScalar(text: string): unknown {
   if (text === '') return ''
   try {
+    // Only the type comes from YAML (a number, true/false, null): a value with YAML syntax in it
+    // stays the text it is, so that `# x` is no comment and quotes are kept (a password with `#`).
     const value = parseYaml(text) as unknown
-    return value === null || typeof value !== 'object' ? value : text
+    return (value === null || typeof value === 'number' || typeof value === 'boolean') && !text.includes('#') ? value : text
   } catch {
     // Not valid as a YAML scalar (e.g. contains ': '): it is a plain string.
     return text

@@ -569,6 +569,8 @@ describe('arithmetic', () => {
       ['dec % 0', { dec: '1' }],
       ['f / 0', { f: 1 }],
       ['f % 0', { f: 1 }],
+      ['f / (i - 2)', { f: 1, i: 2 }],
+      ['(f) / ((i - 2))', { f: 1, i: 2 }],
     ] as const) {
       const error = recordError(source, values)
       expect(error.code, source).toBe('expr.division_by_zero')

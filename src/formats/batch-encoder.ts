@@ -7,10 +7,15 @@
  * written as NULL; a row holding a non-NULL value in a column the header lacks is rejected
  * (`csv.column_not_in_header`), since writing it would lose that value. JSON formats write each
  * batch with its own columns.
+ *
+ * Parallel runs encode in worker threads (chunk-encoder.ts) with a fragment encoder, which writes
+ * rows only: no header, and a comma before every JSON array element. The stream's own encoder then
+ * appends those bytes with `appendEncoded`, adding what only it knows: the header before the first
+ * rows, the first element without its comma. The bytes are then those `encode` would have written.
  */
 import type { Batch } from '../core/batch.js'
-import type { WriteContext } from '../core/component.js'
-import { RecordError } from '../core/errors.js'
+import type { EncodedChunk, WriteContext } from '../core/component.js'
+import { FatalError, RecordError } from '../core/errors.js'
 import type { Row, Schema } from '../core/schema.js'
 import { CsvWriter, type CsvWriterOptions } from './csv-writer.js'
 import { JsonRowEncoder, type JsonRowEncoderOptions } from './json-row-encoder.js'
@@ -24,6 +29,11 @@ export interface BatchEncoder {
   start(): string
   /** Appends the text of a batch to `out`; rows it cannot write go to `ctx.reject`. */
   encode(batch: Batch, ctx: WriteContext, out: OutputBuffer): void
+  /**
+   * Appends rows a fragment encoder with the same options encoded. FatalError for CSV rows whose
+   * columns are not the header's (a parallel run has one schema throughout).
+   */
+  appendEncoded(chunk: EncodedChunk, out: OutputBuffer): void
   /** Text that closes the stream. */
   end(): string
   /** Rows encoded so far (including those of a resumed stream). */
@@ -39,6 +49,8 @@ export interface BatchEncoderOptions {
   readonly resume?: { readonly rows: number; readonly columns?: readonly string[] }
   /** Names the stream in error messages. */
   readonly target: string
+  /** Encodes rows only, for `appendEncoded` of the stream's encoder (see above). */
+  readonly isFragment?: boolean
 }
 
 export function batchEncoder(kind: OutputFormatKind, options: BatchEncoderOptions): BatchEncoder {
@@ -58,6 +70,7 @@ class CsvBatchEncoder implements BatchEncoder {
   private readonly writer: CsvWriter
   private readonly hasHeader: boolean
   private readonly target: string
+  private readonly isFragment: boolean
   private preparedFor: Schema | undefined
   private writeRow: (row: Row, parts: string[]) => void = () => undefined
   /** Indexes in the batch's rows of columns the header lacks. */
@@ -67,6 +80,7 @@ class CsvBatchEncoder implements BatchEncoder {
     this.writer = new CsvWriter(options.csv)
     this.hasHeader = options.csv?.hasHeader ?? true
     this.target = options.target
+    this.isFragment = options.isFragment ?? false
     this.rows = options.resume?.rows ?? 0
     this.columns = options.resume?.columns
   }
@@ -78,7 +92,7 @@ class CsvBatchEncoder implements BatchEncoder {
   encode(batch: Batch, ctx: WriteContext, out: OutputBuffer): void {
     if (this.columns === undefined) {
       this.columns = batch.schema.columns.map((column) => column.name)
-      if (this.hasHeader) out.append(this.writer.formatHeader(this.columns))
+      if (this.hasHeader && !this.isFragment) out.append(this.writer.formatHeader(this.columns))
     }
     if (batch.schema !== this.preparedFor) this.prepare(batch.schema)
     const writeRow = this.writeRow
@@ -108,6 +122,21 @@ class CsvBatchEncoder implements BatchEncoder {
     this.rows += written
   }
 
+  appendEncoded(chunk: EncodedChunk, out: OutputBuffer): void {
+    const names = chunk.schema.columns.map((column) => column.name)
+    if (this.columns === undefined) {
+      this.columns = names
+      if (this.hasHeader) out.append(this.writer.formatHeader(names))
+    } else if (names.length !== this.columns.length || names.some((name, i) => name !== this.columns![i])) {
+      throw new FatalError(
+        'csv.chunk_columns_mismatch',
+        `rows encoded with columns ${names.join(', ')} cannot be appended to ${this.target}, whose header has ${this.columns.join(', ')}`,
+      )
+    }
+    out.appendBytes(chunk.bytes)
+    this.rows += chunk.rows
+  }
+
   end(): string {
     return ''
   }
@@ -134,12 +163,15 @@ class JsonBatchEncoder implements BatchEncoder {
   private preparedFor: Schema | undefined
   private encoder: JsonRowEncoder | undefined
 
+  private readonly isFragment: boolean
+
   constructor(
     options: BatchEncoderOptions,
     private readonly isArray: boolean,
   ) {
     this.options = options.json ?? {}
     this.rows = options.resume?.rows ?? 0
+    this.isFragment = options.isFragment ?? false
   }
 
   start(): string {
@@ -155,12 +187,19 @@ class JsonBatchEncoder implements BatchEncoder {
     const rows = batch.rows
     const parts = out.parts
     for (let i = 0; i < rows.length; i++) {
-      if (this.isArray) parts.push(this.rows + i === 0 ? '\n' : ',\n')
+      if (this.isArray) parts.push(this.rows + i === 0 && !this.isFragment ? '\n' : ',\n')
       encoder.encodeInto(rows[i], parts)
       if (!this.isArray) parts.push('\n')
       out.didAppend()
     }
     this.rows += rows.length
+  }
+
+  appendEncoded(chunk: EncodedChunk, out: OutputBuffer): void {
+    // A fragment puts a comma before every element: the stream's first element has none.
+    const isFirst = this.isArray && this.rows === 0 && chunk.rows > 0
+    out.appendBytes(isFirst ? chunk.bytes.subarray(1) : chunk.bytes)
+    this.rows += chunk.rows
   }
 
   end(): string {

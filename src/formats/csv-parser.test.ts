@@ -173,6 +173,24 @@ describe('CsvParser', () => {
     expect(records[2].line).toBe(3)
   })
 
+  it('reports a record longer than the limit whatever the chunks, also when it arrived whole', () => {
+    const long = 'x'.repeat(1500)
+    const text = `a,b\n1,"${long}\n"q\n",z\n2,${long}\n3,"open\n${long}`
+    const whole = parse(text, { maxRecordBytes: 1024 })
+    for (const size of [7, 100, 1000, 4096]) expect(parse(text, { maxRecordBytes: 1024 }, size)).toEqual(whole)
+    expect(whole.map((record) => [record.line, record.fields ?? record.error!.code])).toEqual([
+      [1, ['a', 'b']],
+      [2, 'csv.record_too_large'],
+      // The skipped record's first line only: what follows is read as records of its own.
+      [3, ['q\n', 'z']],
+      [5, 'csv.record_too_large'],
+      [6, 'csv.record_too_large'],
+      // The rest of the unterminated record: a line too long of its own.
+      [7, 'csv.record_too_large'],
+    ])
+    expect(whole[1].error!.raw).toBe(`1,"${long.slice(0, 1021)}...`)
+  })
+
   it('refuses a delimiter that is not one character', () => {
     expect(() => new CsvParser({ delimiter: '::' })).toThrow(/one character/)
   })

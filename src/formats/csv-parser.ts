@@ -17,13 +17,17 @@
  * `csv.malformed`, `csv.field_count` or `csv.record_too_large`) and parsing goes on with the next
  * line. Line numbers count LF characters.
  *
+ * A record is too large when it spans more than `maxRecordBytes` characters from its start to its
+ * end, line end included (an unterminated quoted field ends with the input): whether it arrived in
+ * one chunk or many does not matter, so that a split run (csv-record-scanner.ts) decides the same.
+ *
  * Speed: a line without a quote character takes the fast path, fields cut with `indexOf` and `slice`
  * over text decoded a whole chunk at a time; the next quote and delimiter positions are cached so
  * that no search runs past the line more than once per chunk. Quoted records take the slower path.
  */
 import { RecordError } from '../core/errors.js'
 import { DEFAULT_MAX_RECORD_BYTES, DecodedText, type TextEncodingName } from './decoded-text.js'
-import { MalformedRecord } from './malformed-record.js'
+import { MalformedRecord, rawPreview } from './malformed-record.js'
 
 export interface CsvParserOptions {
   /** One character; default `,`. */
@@ -51,7 +55,6 @@ const FAR = Number.MAX_SAFE_INTEGER
 const NEED_MORE = 0
 /** When more text is needed, the held rest is copied only once the new chunks are at least this big. */
 const MERGE_THRESHOLD_CHARS = 64 * 1024
-const RAW_PREVIEW_CHARS = 1024
 
 export class CsvParser {
   /** Fields each record must have; 0 accepts any count. */
@@ -158,6 +161,10 @@ export class CsvParser {
         this.quoteAt = at < 0 ? FAR : at
       }
       if (this.quoteAt >= lineEnd || this.quoteCode < 0) {
+        if ((newline < 0 ? text.length : newline + 1) - pos > this.maxRecordChars) {
+          this.startOversized(text, pos)
+          continue
+        }
         let end = lineEnd
         if (end > pos && text.charCodeAt(end - 1) === 13 /* \r */) end--
         this.recordLine = this.endLine + 1
@@ -175,8 +182,16 @@ export class CsvParser {
         if (this.fieldCount > 0 && fields.length !== this.fieldCount) return this.fieldCountError(fields.length)
         return fields
       }
+      const endLine = this.endLine
       const record = this.parseQuoted(text, pos)
-      if (record !== NEED_MORE) return record
+      if (record !== NEED_MORE) {
+        if (source.pos - pos <= this.maxRecordChars) return record
+        // Held whole by chance of the chunk boundaries: still too long.
+        this.endLine = endLine
+        source.pos = pos
+        this.startOversized(text, pos)
+        continue
+      }
       if (this.fetch()) continue
       if (text.length - pos > this.maxRecordChars) {
         this.startOversized(text, pos)
@@ -371,7 +386,7 @@ export class CsvParser {
   }
 
   private startOversized(text: string, start: number): void {
-    this.oversized = { raw: `${text.slice(start, start + RAW_PREVIEW_CHARS)}...`, line: this.endLine + 1 }
+    this.oversized = { raw: rawPreview(text, start), line: this.endLine + 1 }
   }
 
   /** Skips the oversized record's first line, then reports it; a quote it opened is not honoured. */
@@ -399,11 +414,16 @@ export class CsvParser {
     this.lastText = oversized.raw
     this.lastStart = 0
     this.lastEnd = oversized.raw.length
-    return new MalformedRecord(
-      oversized.raw,
-      new RecordError('csv.record_too_large', `csv record at line ${oversized.line} is longer than ${this.maxRecordChars} characters (an unterminated quote?); skipped to the end of that line`),
-    )
+    return csvRecordTooLarge(oversized.raw, oversized.line, this.maxRecordChars)
   }
+}
+
+/** The report of a record longer than `maxRecordChars` that starts at `line`, `raw` its preview. */
+export function csvRecordTooLarge(raw: string, line: number, maxRecordChars: number): MalformedRecord {
+  return new MalformedRecord(
+    raw,
+    new RecordError('csv.record_too_large', `csv record at line ${line} is longer than ${maxRecordChars} characters (an unterminated quote?); skipped to the end of that line`),
+  )
 }
 
 function countNewlines(text: string, start: number, end: number): number {

@@ -55,4 +55,16 @@ describe('JsonLinesParser', () => {
     expect(records.map((record) => record.error ?? record.value)).toEqual([{ a: 1 }, 'jsonl.record_too_large', { a: 2 }])
     expect(records[2].line).toBe(3)
   })
+
+  it('reports a line longer than the limit whatever the chunks, also when it arrived whole', () => {
+    const text = `{"a":1}\n{"long":"${'x'.repeat(1100)}"}\r\n{"a":2}\n${'y'.repeat(1025)}`
+    const whole = parse(text, { maxRecordBytes: 1024 })
+    for (const size of [3, 100, 1000]) expect(parse(text, { maxRecordBytes: 1024 }, size)).toEqual(whole)
+    expect(whole.map((record) => (record as { error?: string; line: number }).error ?? (record as { line: number }).line)).toEqual([
+      1,
+      'jsonl.record_too_large',
+      3,
+      'jsonl.record_too_large',
+    ])
+  })
 })

@@ -3,11 +3,14 @@
  * value it knows the line it was on and the byte offset and count of line ends just after it. A line
  * that is not valid JSON becomes a MalformedRecord (`jsonl.malformed`); parsing goes on. Numbers are
  * read exactly where a double would change them (see exact-json.ts).
+ *
+ * A line of more than `maxRecordBytes` characters (line end included) is too large
+ * (`jsonl.record_too_large`), whatever the chunk boundaries, and skipped.
  */
 import { RecordError } from '../core/errors.js'
 import { DEFAULT_MAX_RECORD_BYTES, DecodedText, type TextEncodingName } from './decoded-text.js'
 import { parseJson } from './exact-json.js'
-import { MalformedRecord } from './malformed-record.js'
+import { MalformedRecord, rawPreview } from './malformed-record.js'
 
 export interface JsonLinesParserOptions {
   readonly encoding?: TextEncodingName
@@ -17,8 +20,6 @@ export interface JsonLinesParserOptions {
   /** A longer line is reported (`jsonl.record_too_large`) and skipped. */
   readonly maxRecordBytes?: number
 }
-
-const RAW_PREVIEW_CHARS = 1024
 
 export class JsonLinesParser {
   /** 1-based line of the last returned value. */
@@ -70,18 +71,23 @@ export class JsonLinesParser {
         const held = text.length - pos
         if (source.pendingLength > 0 && (source.ended || held < 65536 || source.pendingLength >= held) && source.merge()) continue
         if (held > this.maxRecordChars) {
-          this.oversized = { raw: `${text.slice(pos, pos + RAW_PREVIEW_CHARS)}...`, line: this.endLine + 1 }
+          this.oversized = { raw: rawPreview(text, pos), line: this.endLine + 1 }
           continue
         }
         return undefined
       }
       if (pos >= text.length) return undefined
       const end = newline < 0 ? text.length : newline
+      if ((newline < 0 ? end : end + 1) - pos > this.maxRecordChars) {
+        // Held whole by chance of the chunk boundaries: still too long.
+        this.oversized = { raw: rawPreview(text, pos), line: this.endLine + 1 }
+        continue
+      }
       const line = text.slice(pos, end)
       source.pos = newline < 0 ? end : end + 1
       this.recordLine = this.endLine + 1
       if (newline >= 0) this.endLine++
-      if (isBlank(line)) continue
+      if (isBlankLine(line)) continue
       this.lastRaw = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
       try {
         return parseJson(line)
@@ -115,14 +121,17 @@ export class JsonLinesParser {
     this.recordLine = oversized.line
     this.endLine = hasLineEnd ? oversized.line : oversized.line - 1
     this.lastRaw = oversized.raw
-    return new MalformedRecord(
-      oversized.raw,
-      new RecordError('jsonl.record_too_large', `json line ${oversized.line} is longer than ${this.maxRecordChars} characters; skipped`),
-    )
+    return jsonLineTooLarge(oversized.raw, oversized.line, this.maxRecordChars)
   }
 }
 
-function isBlank(line: string): boolean {
+/** The report of a line longer than `maxRecordChars`, `raw` its preview. */
+export function jsonLineTooLarge(raw: string, line: number, maxRecordChars: number): MalformedRecord {
+  return new MalformedRecord(raw, new RecordError('jsonl.record_too_large', `json line ${line} is longer than ${maxRecordChars} characters; skipped`))
+}
+
+/** Whether a line (its CR included) holds no value: empty, or only whitespace after a blank, tab or CR. */
+export function isBlankLine(line: string): boolean {
   if (line.length === 0) return true
   const first = line.charCodeAt(0)
   if (first !== 32 && first !== 9 && first !== 13) return false

@@ -11,3 +11,11 @@ export class MalformedRecord {
     readonly error: RecordError,
   ) {}
 }
+
+/** Characters of a too long record kept as its raw text: enough to find it, not enough to hold memory. */
+export const RAW_PREVIEW_CHARS = 1024
+
+/** The raw text kept of a too long record starting at `start` in `text`. */
+export function rawPreview(text: string, start: number): string {
+  return `${text.slice(start, start + RAW_PREVIEW_CHARS)}...`
+}

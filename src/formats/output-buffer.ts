@@ -6,6 +6,11 @@
  * table: building a string per row by concatenation made most of a run's garbage (a rope of small
  * strings per row, flattened later), and one buffer write per row or per field cost more than it
  * saved.
+ *
+ * Bytes encoded elsewhere (a worker thread's ChunkEncoder, parallel runs) are appended as they are:
+ * small ones copied into the current chunk so that writes stay large, large ones handed on uncopied.
+ * Buffers are never taken from Node's shared pool, so that any of them can be transferred to another
+ * thread.
  */
 const SPILL_PARTS = 4096
 
@@ -18,7 +23,7 @@ export class OutputBuffer {
   private fullBytes = 0
 
   constructor(private readonly chunkBytes = 1024 * 1024) {
-    this.buffer = Buffer.allocUnsafe(chunkBytes)
+    this.buffer = Buffer.allocUnsafeSlow(chunkBytes)
   }
 
   append(text: string): void {
@@ -29,6 +34,38 @@ export class OutputBuffer {
   /** Encoders call it after pushing a record's pieces to `parts`. */
   didAppend(): void {
     if (this.parts.length >= SPILL_PARTS) this.spill()
+  }
+
+  /** Appends bytes already encoded, after the text appended before them. */
+  appendBytes(bytes: Uint8Array): void {
+    this.spill()
+    if (bytes.length === 0) return
+    if (bytes.length < this.chunkBytes / 4) {
+      if (this.used + bytes.length > this.buffer.length) this.closeChunk()
+      this.buffer.set(bytes, this.used)
+      this.used += bytes.length
+      return
+    }
+    if (this.used > 0) this.closeChunk()
+    this.full.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    this.fullBytes += bytes.length
+  }
+
+  /**
+   * Everything held as one array of exactly its bytes, in an ArrayBuffer of its own (a worker thread
+   * transfers it); the buffer is empty afterwards.
+   */
+  takeBytes(): Uint8Array {
+    this.spill()
+    const bytes = new Uint8Array(Buffer.allocUnsafeSlow(this.fullBytes + this.used).buffer, 0, this.fullBytes + this.used)
+    let at = 0
+    for (const chunk of this.takeFullChunks()) {
+      bytes.set(chunk, at)
+      at += chunk.length
+    }
+    bytes.set(this.buffer.subarray(0, this.used), at)
+    this.used = 0
+    return bytes
   }
 
   /** Whole chunks are waiting: time to write them. */
@@ -62,12 +99,7 @@ export class OutputBuffer {
     if (text.length === 0) return
     const worstBytes = text.length * 3
     if (this.used + worstBytes > this.buffer.length) {
-      if (this.used > 0) {
-        this.full.push(this.buffer.subarray(0, this.used))
-        this.fullBytes += this.used
-        this.buffer = Buffer.allocUnsafe(this.chunkBytes)
-        this.used = 0
-      }
+      if (this.used > 0) this.closeChunk()
       if (worstBytes > this.buffer.length) {
         const bytes = Buffer.from(text, 'utf8')
         this.full.push(bytes)
@@ -76,5 +108,13 @@ export class OutputBuffer {
       }
     }
     this.used += this.buffer.write(text, this.used, 'utf8')
+  }
+
+  /** The current chunk joins the whole ones; a new one starts. */
+  private closeChunk(): void {
+    this.full.push(this.buffer.subarray(0, this.used))
+    this.fullBytes += this.used
+    this.buffer = Buffer.allocUnsafeSlow(this.chunkBytes)
+    this.used = 0
   }
 }

@@ -7,11 +7,13 @@
 import { ConfigError } from '../core/errors.js'
 import type { Schema } from '../core/schema.js'
 import { CsvParser } from './csv-parser.js'
+import { CsvRecordScanner } from './csv-record-scanner.js'
 import { CsvRowDecoder } from './csv-row-decoder.js'
 import { inferCsvSchema } from './csv-schema-inference.js'
-import type { TextEncodingName } from './decoded-text.js'
+import { DEFAULT_MAX_RECORD_BYTES, type TextEncodingName } from './decoded-text.js'
 import { JsonArrayParser } from './json-array-parser.js'
 import { JsonLinesParser } from './json-lines-parser.js'
+import { JsonLinesScanner } from './json-lines-scanner.js'
 import { JsonRowDecoder } from './json-row-decoder.js'
 import { inferJsonSchema } from './json-schema-inference.js'
 import { MalformedRecord } from './malformed-record.js'
@@ -184,14 +186,27 @@ export class RowFormat {
 
   /**
    * The decoder for a stream's records. For CSV with a header, maps header fields to columns by
-   * name: ConfigError (`csv.header_mismatch`) naming the stream and the columns when they differ
-   * from the declared columns or from the schema taken from the first stream.
+   * name (see `csvFieldIndexes`).
    */
   decoder(schema: Schema, probe: StreamProbe, source: string, onUnknownKey?: (key: string) => void): RowDecoder {
     if (this.options.kind !== 'csv') return new JsonRowDecoder(schema, onUnknownKey)
-    const csv = this.options.csv!
+    return this.decoderOf(schema, this.csvFieldIndexes(schema, probe, source))
+  }
+
+  /** A decoder from what `decoder` worked out for a stream (split runs decode apart from the stream). */
+  decoderOf(schema: Schema, csvFieldIndexes: readonly number[] | undefined): RowDecoder {
+    if (this.options.kind !== 'csv') return new JsonRowDecoder(schema)
+    return new CsvRowDecoder(schema, csvFieldIndexes ?? schema.columns.map((_, i) => i), this.options.csv!.nullValues)
+  }
+
+  /**
+   * CSV: for each column of the schema, the index of its field in the stream's records. With a
+   * header, by name: ConfigError (`csv.header_mismatch`) naming the stream and the columns when they
+   * differ from the declared columns or from the schema taken from the first stream.
+   */
+  csvFieldIndexes(schema: Schema, probe: StreamProbe, source: string): number[] {
     const names = schema.columns.map((column) => column.name)
-    if (probe.header === undefined) return new CsvRowDecoder(schema, names.map((_, i) => i), csv.nullValues)
+    if (probe.header === undefined) return names.map((_, i) => i)
     const header = probe.header
     const missing = names.filter((name) => !header.includes(name))
     const extra = header.filter((name) => !names.includes(name))
@@ -206,11 +221,27 @@ export class RowFormat {
         hint: `header: ${header.join(', ')}`,
       })
     }
-    return new CsvRowDecoder(
-      schema,
-      names.map((name) => header.indexOf(name)),
-      csv.nullValues,
-    )
+    return names.map((name) => header.indexOf(name))
+  }
+
+  /** Longest record, in characters, before it is reported as too large. */
+  get maxRecordChars(): number {
+    return this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES
+  }
+
+  /**
+   * A scanner finding record ends in a stream's bytes exactly as the parser would (split runs), or
+   * undefined when the format cannot be cut in bytes: JSON arrays, UTF-16, a CSV dialect with
+   * non-ASCII delimiter, quote or escape.
+   */
+  scanner(): CsvRecordScanner | JsonLinesScanner | undefined {
+    const { kind, encoding } = this.options
+    if (kind === 'jsonl') return JsonLinesScanner.supports(encoding) ? new JsonLinesScanner(encoding, this.maxRecordChars) : undefined
+    if (kind !== 'csv') return undefined
+    const csv = this.options.csv!
+    const dialect = { delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape, encoding }
+    if (!CsvRecordScanner.supports(dialect)) return undefined
+    return new CsvRecordScanner({ ...dialect, allowBareQuotes: csv.allowBareQuotes, maxRecordChars: this.maxRecordChars })
   }
 }
 

@@ -118,6 +118,15 @@ output:
   })
 })
 
+describe('run', () => {
+  test('a user error an input finds when it opens names its place in the file and exits 2', async () => {
+    writeFileSync(join(dir, 'missing-input.yaml'), 'input:\n  type: csv\n  config:\n    path: nowhere.csv\noutput:\n  type: drop\n')
+    const result = await run(['run', '--progress', 'none', 'missing-input.yaml'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('error: missing-input.yaml:4:11: file "nowhere.csv" does not exist (at input.config.path)')
+  })
+})
+
 describe('plugins', () => {
   test('list groups components by kind', async () => {
     const result = await run(['plugins', 'list'])

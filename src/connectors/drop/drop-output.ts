@@ -4,7 +4,8 @@
  */
 import Type from 'typebox'
 import type { Batch } from '../../core/batch.js'
-import { defineOutput, type Output, type OutputContext, type WriteContext } from '../../core/component.js'
+import { defineOutput, type ChunkEncoder, type EncodedChunk, type Output, type OutputContext, type WriteContext } from '../../core/component.js'
+import type { Schema } from '../../core/schema.js'
 
 const config = Type.Object({})
 
@@ -22,8 +23,32 @@ export class DropWriter implements Output {
     this.rows += batch.rows.length
   }
 
+  async writeEncoded(chunk: EncodedChunk): Promise<void> {
+    this.batches++
+    this.rows += chunk.rows
+  }
+
   async close(): Promise<void> {
     this.ctx.logger.debug('drop output discarded rows', { rows: this.rows, batches: this.batches })
+  }
+}
+
+/** Parallel runs: counts the rows a worker would have encoded; no bytes cross threads. */
+class DropEncoder implements ChunkEncoder {
+  private rows = 0
+  private schema: Schema | undefined
+
+  encode(batch: Batch, _ctx: WriteContext): void {
+    this.schema ??= batch.schema
+    this.rows += batch.rows.length
+  }
+
+  take(): EncodedChunk | undefined {
+    if (this.schema === undefined) return undefined
+    const chunk: EncodedChunk = { bytes: new Uint8Array(0), rows: this.rows, schema: this.schema }
+    this.rows = 0
+    this.schema = undefined
+    return chunk
   }
 }
 
@@ -54,4 +79,5 @@ output:
     },
   ],
   create: (_config, ctx) => new DropWriter(ctx),
+  encoder: () => new DropEncoder(),
 })

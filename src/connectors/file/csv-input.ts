@@ -7,6 +7,7 @@ import Type from 'typebox'
 import { defineInput } from '../../core/component.js'
 import { csvReadConfig, encodingConfig, readSchemaConfig, rowFormatOf } from '../../formats/format-config.js'
 import { FileInputReader } from './file-input-reader.js'
+import { decodeFileSplit } from './file-split-decoder.js'
 
 const config = Type.Object({
   path: Type.String({
@@ -77,4 +78,5 @@ output:
     },
   ],
   create: (cfg, ctx) => new FileInputReader(rowFormatOf('csv', cfg), cfg.path, cfg.infer_sample_rows, ctx),
+  decodeSplit: (cfg, split, batchSize, sink) => decodeFileSplit(rowFormatOf('csv', cfg), split, batchSize, sink),
 })

@@ -4,13 +4,18 @@
  */
 import Type from 'typebox'
 import { defineOutput } from '../../core/component.js'
-import { csvWriteConfig, csvWriterOptionsOf } from '../../formats/format-config.js'
+import { chunkEncoder } from '../../formats/chunk-encoder.js'
+import { csvWriteConfig, csvWriterOptionsOf, type CsvWriteConfig } from '../../formats/format-config.js'
 import { FileOutputWriter } from './file-output-writer.js'
 
 const config = Type.Object({
   path: Type.String({ description: 'The file to write; replaced when the run finishes. Missing folders are created.', examples: ['out/users.csv'] }),
   ...csvWriteConfig,
 })
+
+function csvOptions(cfg: CsvWriteConfig): { csv: ReturnType<typeof csvWriterOptionsOf> & { hasHeader: boolean } } {
+  return { csv: { ...csvWriterOptionsOf(cfg), hasHeader: cfg.header } }
+}
 
 export const csvOutput = defineOutput({
   type: 'csv',
@@ -48,5 +53,6 @@ output:
 `,
     },
   ],
-  create: (cfg, ctx) => new FileOutputWriter('csv', cfg.path, { csv: { ...csvWriterOptionsOf(cfg), hasHeader: cfg.header } }, ctx),
+  create: (cfg, ctx) => new FileOutputWriter('csv', cfg.path, csvOptions(cfg), ctx),
+  encoder: (cfg) => chunkEncoder('csv', { ...csvOptions(cfg), target: cfg.path }),
 })

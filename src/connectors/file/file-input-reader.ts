@@ -9,9 +9,12 @@
  * before `file`, and continues in `file` at `offset`: plain files by seeking there, `.gz` files by
  * decompressing from the start and discarding the bytes before it. Records are never re-read or
  * skipped, provided the files did not change in between.
+ *
+ * Parallel runs take plain csv and jsonl files in splits instead (`splits`, file-split-source.ts),
+ * which worker threads decode with file-split-decoder.ts into the same rows at the same positions.
  */
 import type { InputBatch, RejectedRecord } from '../../core/batch.js'
-import type { Input, InputContext, InputProgress } from '../../core/component.js'
+import type { Input, InputContext, InputProgress, SplitSource } from '../../core/component.js'
 import { FatalError } from '../../core/errors.js'
 import type { Row, Schema } from '../../core/schema.js'
 import type { RecordParser, RowDecoder } from '../../formats/row-reader.js'
@@ -19,12 +22,9 @@ import { readRows } from '../../formats/row-reader.js'
 import type { RowFormat, StreamPoint, StreamProbe } from '../../formats/row-format.js'
 import { openFileChunks, type FileChunks } from './file-chunks.js'
 import { listFiles, type ListedFile } from './file-list.js'
+import type { FilePosition } from './file-position.js'
+import { FileSplitSource, SPLIT_BYTES, type SplitFile } from './file-split-source.js'
 
-export interface FilePosition {
-  readonly file: string
-  readonly offset: number
-  readonly line: number
-}
 
 interface OpenFile {
   readonly index: number
@@ -50,12 +50,15 @@ export class FileInputReader implements Input {
   /** Sizes of the files done with, for progress. */
   private doneBytes = 0
   private totalBytes = 0
+  private splitSource: FileSplitSource | undefined
 
+  /** @param splitBytes size of the splits of a parallel run (tests make it tiny to cut everywhere) */
   constructor(
     private readonly format: RowFormat,
     private readonly pattern: string,
     private readonly sampleRows: number,
     private readonly ctx: InputContext,
+    private readonly splitBytes = SPLIT_BYTES,
   ) {}
 
   async open(): Promise<void> {
@@ -127,7 +130,47 @@ export class FileInputReader implements Input {
     return rejected.length > 0 ? { ...batch, rejected } : batch
   }
 
+  /**
+   * Splits for a parallel run, or undefined when they would not decode to exactly what read() gives
+   * or cannot be cut: JSON arrays (cutting one needs the parser's whole state), `.gz` files (they
+   * would be decompressed on the main thread, the one that must stay free), UTF-16 or a CSV dialect with a non-ASCII
+   * delimiter, quote or escape (the scanner works on bytes), and JSON Lines with inferred columns
+   * (the warning about a key that is not a column could not be given from a worker).
+   */
+  splits(): SplitSource | undefined {
+    const isReading = this.current !== undefined || this.position !== undefined || this.splitSource !== undefined
+    if (isReading || this.files.some((file) => file.isGzip)) return undefined
+    if (this.format.kind === 'jsonl' && this.format.needsSample) return undefined
+    const scanner = this.format.scanner()
+    if (scanner === undefined) return undefined
+    const files: SplitFile[] = []
+    for (let index = this.nextIndex; index < this.files.length; index++) {
+      const file = this.files[index]
+      const probe = this.probes[index]
+      const start = this.startPoint(index)
+      if (this.decoders[index] === undefined || start.offset >= file.size) {
+        this.doneBytes += file.size
+        continue
+      }
+      const csv =
+        this.format.kind === 'csv'
+          ? { csvFieldCount: this.format.fieldCount(this.schema, probe), csvFieldIndexes: this.format.csvFieldIndexes(this.schema, probe, file.path) }
+          : {}
+      files.push({ path: file.path, size: file.size, start, ...csv })
+    }
+    this.resumeAt = undefined
+    this.nextIndex = this.files.length
+    this.splitSource = new FileSplitSource(files, scanner, {
+      schema: this.schema,
+      encoding: this.format.options.encoding,
+      splitBytes: this.splitBytes,
+      signal: this.ctx.signal,
+    })
+    return this.splitSource
+  }
+
   progress(): InputProgress {
+    if (this.splitSource) return { bytesTotal: this.totalBytes, bytesRead: this.doneBytes + this.splitSource.bytesRead }
     const current = this.current
     let reading = 0
     if (current) {
@@ -139,6 +182,12 @@ export class FileInputReader implements Input {
 
   async close(): Promise<void> {
     await this.closeCurrent()
+    await this.splitSource?.close()
+  }
+
+  /** Where reading file `index` starts: the resume position, or after its header. */
+  private startPoint(index: number): StreamPoint {
+    return this.resumeAt?.index === index ? this.resumeAt.point : this.probes[index].dataStart
   }
 
   /** Opens the next file with records left, at its data start or at the resume position. */

@@ -14,11 +14,16 @@
  *   target (atomic), then fsyncs the directory so that the rename is durable too.
  *
  * A run without resumeState starts a new part file, whatever an interrupted run left there.
+ *
+ * Parallel runs hand over rows that worker threads encoded (the definitions' `encoder`,
+ * formats/chunk-encoder.ts) to `writeEncoded`, which goes through the same buffer and the same stream
+ * state (header, rows, JSON array), so that commit, resume and finish work alike and the file is the
+ * one `write` would have made.
  */
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Batch } from '../../core/batch.js'
-import type { Output, OutputContext, WriteContext } from '../../core/component.js'
+import type { EncodedChunk, Output, OutputContext, WriteContext } from '../../core/component.js'
 import { FatalError } from '../../core/errors.js'
 import type { JsonValue } from '../../core/schema.js'
 import { batchEncoder, type BatchEncoder, type BatchEncoderOptions, type OutputFormatKind } from '../../formats/batch-encoder.js'
@@ -85,6 +90,12 @@ export class FileOutputWriter implements Output {
 
   async write(batch: Batch, ctx: WriteContext): Promise<void> {
     this.encoder!.encode(batch, ctx, this.buffer)
+    if (this.buffer.hasFullChunks) await this.writeChunks(this.buffer.takeFullChunks())
+  }
+
+  /** Keeps no reference to the chunk's bytes once resolved. */
+  async writeEncoded(chunk: EncodedChunk): Promise<void> {
+    this.encoder!.appendEncoded(chunk, this.buffer)
     if (this.buffer.hasFullChunks) await this.writeChunks(this.buffer.takeFullChunks())
   }
 

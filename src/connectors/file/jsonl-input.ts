@@ -5,6 +5,7 @@ import Type from 'typebox'
 import { defineInput } from '../../core/component.js'
 import { encodingConfig, readSchemaConfig, rowFormatOf } from '../../formats/format-config.js'
 import { FileInputReader } from './file-input-reader.js'
+import { decodeFileSplit } from './file-split-decoder.js'
 
 const config = Type.Object({
   path: Type.String({
@@ -71,4 +72,5 @@ output:
     },
   ],
   create: (cfg, ctx) => new FileInputReader(rowFormatOf('jsonl', cfg), cfg.path, cfg.infer_sample_rows, ctx),
+  decodeSplit: (cfg, split, batchSize, sink) => decodeFileSplit(rowFormatOf('jsonl', cfg), split, batchSize, sink),
 })

@@ -4,6 +4,7 @@
  */
 import Type from 'typebox'
 import { defineOutput } from '../../core/component.js'
+import { chunkEncoder } from '../../formats/chunk-encoder.js'
 import { jsonEncoderOptionsOf, jsonWriteConfig } from '../../formats/format-config.js'
 import { FileOutputWriter } from './file-output-writer.js'
 
@@ -42,4 +43,5 @@ output:
     },
   ],
   create: (cfg, ctx) => new FileOutputWriter('jsonl', cfg.path, { json: jsonEncoderOptionsOf(cfg) }, ctx),
+  encoder: (cfg) => chunkEncoder('jsonl', { json: jsonEncoderOptionsOf(cfg), target: cfg.path }),
 })

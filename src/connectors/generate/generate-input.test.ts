@@ -3,7 +3,9 @@ import { ConfigError, FatalError } from '../../core/errors.js'
 import { toEpochMicros } from '../../core/temporal.js'
 import { formatValue, isValueOfType } from '../../core/values.js'
 import { configure, inputContext, readAll } from '../../../test/component-harness.js'
-import { generateInput } from './generate-input.js'
+import type { Position } from '../../core/batch.js'
+import type { Row, Schema } from '../../core/schema.js'
+import { GenerateReader, generateInput, SPLIT_ROWS } from './generate-input.js'
 
 function reader(raw: Record<string, unknown>, overrides: Parameters<typeof inputContext>[0] = {}) {
   return generateInput.create(configure(generateInput, raw), inputContext(overrides))
@@ -162,5 +164,63 @@ describe('generate input', () => {
     expect(() => configure(generateInput, { count: -1 })).toThrow(expect.objectContaining({ path: 'count' }))
     expect(() => configure(generateInput, { rate: 0 })).toThrow(expect.objectContaining({ path: 'rate' }))
     expect(configure(generateInput, {})).toEqual({ preset: 'users', seed: 42 })
+  })
+
+  describe('splits', () => {
+    async function viaSplits(raw: Record<string, unknown>, splitRows: number, resumeFrom?: Position, batchSize = 7) {
+      const cfg = configure(generateInput, raw)
+      const input = new GenerateReader(cfg, inputContext({ resumeFrom }), splitRows)
+      await input.open()
+      const source = input.splits()!
+      const result = { rows: [] as Row[], positions: [] as Position[], schemas: new Set<Schema>() }
+      for (let split = await source.next(); split; split = await source.next()) {
+        const crossed = { payload: structuredClone(split.payload), context: structuredClone(split.context) }
+        generateInput.decodeSplit!(cfg, crossed, batchSize, {
+          rows(batch) {
+            expect(batch.rows.length).toBeLessThanOrEqual(batchSize)
+            result.rows.push(...batch.rows)
+            result.schemas.add(batch.schema)
+          },
+          rejected() {
+            throw new Error('generate rejects nothing')
+          },
+        })
+        result.positions.push(split.position)
+      }
+      await input.close()
+      return result
+    }
+
+    it.each(['users', 'orders', 'events'])('give the %s rows read() gives, also from a resume position', async (preset) => {
+      for (const count of [0, 1, 25, 100]) {
+        const raw = { preset, count, seed: 9 }
+        const expected = await readAll(reader(raw, { batchSize: 1 }))
+        for (const splitRows of [1, 10, 33, 1000]) {
+          const actual = await viaSplits(raw, splitRows)
+          expect(actual.rows).toEqual(expected.rows)
+          expect(actual.positions).toEqual(actual.positions.map((_, i) => expected.positions[Math.min(count, (i + 1) * splitRows) - 1]))
+          // One schema object for every batch, as read() gives: processors prepare once.
+          expect(actual.schemas.size).toBeLessThanOrEqual(1)
+        }
+        for (const next of [0, 7, count]) {
+          if (next > count) continue
+          const rest = await readAll(reader(raw, { resumeFrom: { next } }))
+          expect((await viaSplits(raw, 10, { next })).rows).toEqual(rest.rows)
+        }
+      }
+    })
+
+    it(`hold ${SPLIT_ROWS} rows each, and none with rate, whose pacing needs one clock`, async () => {
+      const input = generateInput.create(configure(generateInput, { count: 25_000 }), inputContext())
+      await input.open()
+      const source = input.splits!()!
+      expect((await source.next())?.payload).toEqual({ from: 0, to: SPLIT_ROWS })
+      expect((await source.next())?.payload).toEqual({ from: SPLIT_ROWS, to: 2 * SPLIT_ROWS })
+      expect(await source.next()).toMatchObject({ payload: { from: 2 * SPLIT_ROWS, to: 25_000 }, context: { preset: 'users', seed: 42 }, position: { next: 25_000 } })
+      expect(await source.next()).toBeNull()
+      const paced = reader({ count: 10, rate: 100 })
+      await paced.open()
+      expect(paced.splits!()).toBeUndefined()
+    })
   })
 })

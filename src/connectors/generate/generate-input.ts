@@ -5,11 +5,14 @@
  * so resuming from position `{ next: k }` reproduces exactly rows k.. of an uninterrupted run, and
  * memory stays flat however many rows are generated (invariant 2: rows are built per batch and
  * handed over, nothing is retained).
+ *
+ * Parallel runs take it in splits of row ranges (`{from, to}`) that worker threads generate with
+ * `decodeSplit`: the same rows, since each depends only on its index.
  */
 import Type, { type Static } from 'typebox'
 import type { InputBatch } from '../../core/batch.js'
 import { sleep } from '../../core/backoff.js'
-import { defineInput, type Input, type InputContext, type InputProgress } from '../../core/component.js'
+import { defineInput, type Input, type InputContext, type InputProgress, type InputSplit, type SplitSource } from '../../core/component.js'
 import { FatalError } from '../../core/errors.js'
 import type { Row, Schema } from '../../core/schema.js'
 import { civilFromDays, daysFromCivil, epochMicrosToTimestamptz } from '../../core/temporal.js'
@@ -50,6 +53,21 @@ const config = Type.Object({
 /** Where a resumed run continues: the index of the next row to generate (0-based). */
 interface GeneratePosition {
   readonly next: number
+}
+
+/** Rows per split of a parallel run: about 1 MiB of users as CSV, so that generating and encoding a
+ * split dwarfs handing it to a worker. */
+export const SPLIT_ROWS = 10_000
+
+/** A split's payload: rows `from` .. `to - 1`. */
+interface RowRange {
+  readonly from: number
+  readonly to: number
+}
+
+interface GenerateSplitContext {
+  readonly preset: PresetName
+  readonly seed: number
 }
 
 // ----------------------------------------------------------------------------------------- randomness
@@ -348,7 +366,11 @@ function startIndex(ctx: InputContext): number {
   return next
 }
 
-class GenerateReader implements Input {
+function seedHashOf(seed: number): number {
+  return mix32(seed ^ 0x5bd1e995)
+}
+
+export class GenerateReader implements Input {
   private readonly preset: Preset
   private readonly seedHash: number
   private readonly end: number
@@ -357,12 +379,14 @@ class GenerateReader implements Input {
   private pacingStartMs: number | undefined
   private paced = 0
 
+  /** @param splitRows rows per split of a parallel run (tests make it small) */
   constructor(
     private readonly config: GenerateConfig,
     private readonly ctx: InputContext,
+    private readonly splitRows = SPLIT_ROWS,
   ) {
     this.preset = PRESETS[config.preset]
-    this.seedHash = mix32(config.seed ^ 0x5bd1e995)
+    this.seedHash = seedHashOf(config.seed)
     this.end = config.count ?? INT_MAX
   }
 
@@ -413,6 +437,20 @@ class GenerateReader implements Input {
     const count = Math.min(maxRows, Math.max(1, dueBy(performance.now())))
     this.paced += count
     return count
+  }
+
+  /** Row ranges from the resume position on; undefined with `rate`, whose pacing needs one clock. */
+  splits(): SplitSource | undefined {
+    if (this.config.rate !== undefined) return undefined
+    const context: GenerateSplitContext = { preset: this.config.preset, seed: this.config.seed }
+    return {
+      next: async (): Promise<InputSplit | null> => {
+        if (this.ctx.signal.aborted || this.next >= this.end) return null
+        const range: RowRange = { from: this.next, to: Math.min(this.end, this.next + this.splitRows) }
+        this.next = range.to
+        return { payload: { ...range }, context: { ...context }, position: { next: range.to } satisfies GeneratePosition, bytes: 0 }
+      },
+    }
   }
 
   progress(): InputProgress {
@@ -477,4 +515,16 @@ output:
     },
   ],
   create: (cfg, ctx) => new GenerateReader(cfg, ctx),
+  decodeSplit: (_cfg, split, batchSize, sink) => {
+    const { preset: name, seed } = split.context as unknown as GenerateSplitContext
+    const { from, to } = split.payload as unknown as RowRange
+    const preset = PRESETS[name]
+    const seedHash = seedHashOf(seed)
+    const size = Math.max(1, batchSize)
+    for (let start = from; start < to; start += size) {
+      const rows: Row[] = new Array(Math.min(size, to - start))
+      preset.fill(rows, start, seedHash)
+      sink.rows({ schema: preset.schema, rows })
+    }
+  },
 })
