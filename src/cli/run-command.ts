@@ -118,7 +118,8 @@ export async function runCommand(args: string[], io: CliIo, registry: Registry =
     resume,
     runId,
     defaultDeadLetter: defaultDeadLetter(registry, deadLetterFile),
-    registryModule: new URL('./component-registry.js', import.meta.url).href,
+    // Beside this module, bundled or not (scripts/build.mjs keeps both entries in one folder).
+    workerModule: new URL('./split-worker-main.js', import.meta.url).href,
   })
   const reporter = new ProgressReporter(io.stderr, progressMode, () => run.progress())
   holder.reporter = reporter

@@ -32,6 +32,7 @@ import { DEAD_LETTER_SCHEMA, deadLetterRow, redactor, type FailedRecord } from '
 import type { ComponentPlan, PipelinePlan } from './pipeline-loader.js'
 import { ProcessorChain, describeComponent } from './processor-chain.js'
 import { SplitPool } from './split-pool.js'
+import { SplitRunner } from './split-runner.js'
 import { errorFromData, failureFromData, splitPlan, whyNotParallel, type SplitResult } from './split-plan.js'
 
 export interface RunOptions {
@@ -46,10 +47,10 @@ export interface RunOptions {
   /** Identifies the run in the checkpoint; a resumed run keeps the checkpoint's. */
   readonly runId?: string
   /**
-   * URL of a module exporting `createRegistry()`, from which worker threads rebuild the components
-   * (the CLI's wiring). Without it a run stays on one thread.
+   * URL of the worker-thread entry of parallel runs: a module of the wiring that calls
+   * `serveSplits(registry)` (src/cli/split-worker-main.ts). Without it a run stays on one thread.
    */
-  readonly registryModule?: string
+  readonly workerModule?: string
 }
 
 /** `threads: auto` goes parallel from this input size on: below it, starting workers costs more. */
@@ -279,8 +280,8 @@ export class PipelineRun {
   /** Workers for a parallel run, when `pipeline.threads` asks for it and the pipeline allows it. */
   private parallelism(input: Input): PipelineRun['parallel'] {
     const { threads } = this.plan
-    const registryModule = this.options.registryModule
-    if (threads === 1 || !registryModule) return undefined
+    const workerModule = this.options.workerModule
+    if (threads === 1 || !workerModule) return undefined
     const reason = whyNotParallel(this.plan)
     if (reason) {
       if (threads !== 'auto') this.logger.info(`pipeline.threads: batches stay on the main thread (${reason}); up to ${threads} at once`)
@@ -297,8 +298,10 @@ export class PipelineRun {
     }
     const source = input.splits?.()
     if (!source) return undefined
-    this.logger.info(`running on ${count} worker threads`)
-    return { source, pool: new SplitPool(splitPlan(this.plan, registryModule), count), threads: count }
+    // The main thread is one of the lanes: it would otherwise idle while the workers decode.
+    const local = new SplitRunner({ input: this.plan.input, processors: this.plan.processors, output: this.plan.output, batchSize: this.plan.settings.batchSize })
+    this.logger.info(`running on ${count} threads: this one and ${count - 1} worker${count > 2 ? 's' : ''}`)
+    return { source, pool: new SplitPool(splitPlan(this.plan), count - 1, workerModule, local), threads: count }
   }
 
   private newSink(plan: ComponentPlan<OutputDefinition>): Sink {

@@ -1,8 +1,8 @@
 /**
  * Parallel runs (docs/ARCHITECTURE.md "Parallel runs"): what a worker thread needs to turn an input
  * split into encoded output chunks, as plain JSON, and the errors and failed records it sends back.
- * Workers rebuild the components from their types and configs with the registry module the wiring
- * names (definitions hold functions, which cannot cross threads).
+ * Workers rebuild the components from their types and configs with the registry of the wiring's
+ * worker entry (definitions hold functions, which cannot cross threads).
  */
 import type { Position } from '../core/batch.js'
 import type { EncodedChunk } from '../core/component.js'
@@ -33,8 +33,6 @@ export interface BranchRef {
 
 /** Everything a worker builds its components from. */
 export interface SplitPlan {
-  /** URL of a module exporting `createRegistry(): Registry` (the CLI's wiring). */
-  readonly registryModule: string
   readonly input: ComponentRef
   readonly processors: readonly StageRef[]
   readonly output: ComponentRef | undefined
@@ -83,9 +81,8 @@ export function whyNotParallel(plan: PipelinePlan): string | undefined {
   return check(plan.processors, plan.output)
 }
 
-export function splitPlan(plan: PipelinePlan, registryModule: string): SplitPlan {
+export function splitPlan(plan: PipelinePlan): SplitPlan {
   return {
-    registryModule,
     input: ref(plan.input),
     processors: plan.processors.map(stageRef),
     output: plan.output ? ref(plan.output) : undefined,

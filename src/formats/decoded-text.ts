@@ -4,6 +4,7 @@
  * field by field), and this class keeps the byte accounting exact so that a record's end can be
  * stored as a resume position and sought to later.
  */
+import { isAscii } from 'node:buffer'
 import { StringDecoder } from 'node:string_decoder'
 
 export const TEXT_ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const
@@ -11,6 +12,14 @@ export type TextEncodingName = (typeof TEXT_ENCODINGS)[number]
 
 /** Longest record parsers hold by default: a longer one is reported and skipped, so memory stays bounded. */
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+/**
+ * UTF-8 chunks are decoded in pieces: runs of ASCII bytes as one-byte strings, and only the short
+ * pieces around non-ASCII bytes as UTF-8. A single "Gdańsk" (ń is outside Latin-1) would otherwise
+ * make V8 hold the whole decoded chunk, and every field sliced from it, as a two-byte string, and
+ * every later string operation on them slower: measured, 10% of a CSV-to-CSV run.
+ */
+const MIN_UTF8_PIECE_BYTES = 2048
 
 /** Byte length of a byte-order mark at the start of a stream, by encoding (latin1 has none). */
 const BOM_BYTES: Record<TextEncodingName, number> = { utf8: 3, latin1: 0, utf16le: 2 }
@@ -34,9 +43,11 @@ export class DecodedText {
   private settledOffset: number
   private settledPos = 0
   private isAtStart: boolean
-  /** Decoded chunks not yet appended to `text` (see `merge`). */
+  /** Decoded pieces not yet appended to `text` (see `merge`). */
   private pending: string[] = []
   private pendingChars = 0
+  /** UTF-8: the bytes of a character a chunk ended in the middle of, kept for the next chunk. */
+  private carry: Buffer | undefined
 
   constructor(encoding: TextEncodingName = 'utf8', startOffset = 0) {
     this.encoding = encoding
@@ -47,19 +58,55 @@ export class DecodedText {
   }
 
   push(chunk: Buffer | string): void {
-    const decoded = typeof chunk === 'string' ? chunk : this.decoder.write(chunk)
+    if (typeof chunk === 'string') this.add(chunk)
+    else if (this.encoding !== 'utf8') this.add(this.decoder.write(chunk))
+    else {
+      let bytes = chunk
+      if (this.carry) {
+        bytes = Buffer.concat([this.carry, chunk])
+        this.carry = undefined
+      }
+      const end = completeUtf8End(bytes)
+      if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end))
+      this.addUtf8(bytes, 0, end)
+    }
+  }
+
+  end(): void {
+    // A character cut off by the end of the stream decodes to U+FFFD, as the standard decoder does.
+    const rest = this.encoding === 'utf8' ? (this.carry?.toString('utf8') ?? '') : this.decoder.end()
+    this.carry = undefined
+    this.add(rest)
+    this.ended = true
+  }
+
+  private add(decoded: string): void {
     if (decoded.length === 0) return
     this.pending.push(decoded)
     this.pendingChars += decoded.length
   }
 
-  end(): void {
-    const rest = this.decoder.end()
-    if (rest.length > 0) {
-      this.pending.push(rest)
-      this.pendingChars += rest.length
+  /** Decodes bytes[start, end) (whole characters) as ASCII runs and small UTF-8 pieces. */
+  private addUtf8(bytes: Buffer, start: number, end: number): void {
+    if (start >= end) return
+    if (isAscii(bytes.subarray(start, end))) {
+      this.add(bytes.toString('latin1', start, end))
+      return
     }
-    this.ended = true
+    if (end - start <= MIN_UTF8_PIECE_BYTES) {
+      this.add(bytes.toString('utf8', start, end))
+      return
+    }
+    // Cut at a line end near the middle: both halves then hold whole characters.
+    const middle = start + ((end - start) >> 1)
+    let cut = bytes.lastIndexOf(10, middle)
+    if (cut < start) cut = bytes.indexOf(10, middle)
+    if (cut < start || cut + 1 >= end) {
+      this.add(bytes.toString('utf8', start, end))
+      return
+    }
+    this.addUtf8(bytes, start, cut + 1)
+    this.addUtf8(bytes, cut + 1, end)
   }
 
   /** Characters that `merge` would add to `text`. */
@@ -90,11 +137,16 @@ export class DecodedText {
     if (this.pending.length === 0) return false
     this.settledOffset = this.offset
     const rest = this.pos < this.text.length ? this.text.slice(this.pos) : ''
-    this.text = rest + (this.pending.length === 1 ? this.pending[0] : this.pending.join(''))
+    // Piece by piece (see MIN_UTF8_PIECE_BYTES), but at least as much as the rest holds, so that a
+    // long record spread over many pieces costs amortized linear copying.
+    let count = 1
+    let added = this.pending[0].length
+    while (count < this.pending.length && added < rest.length) added += this.pending[count++].length
+    const pieces = this.pending.splice(0, count)
+    this.text = rest + (count === 1 ? pieces[0] : pieces.join(''))
     this.pos = 0
     this.settledPos = 0
-    this.pending = []
-    this.pendingChars = 0
+    this.pendingChars -= added
     if (this.isAtStart && this.text.length > 0) {
       this.isAtStart = false
       if (this.text.charCodeAt(0) === 0xfeff && BOM_BYTES[this.encoding] > 0) {
@@ -110,4 +162,16 @@ export class DecodedText {
   get isDone(): boolean {
     return this.ended && this.pos >= this.text.length && this.pending.length === 0
   }
+}
+
+/** Index just after the last whole UTF-8 character of `bytes` (an incomplete one at the end is left out). */
+function completeUtf8End(bytes: Buffer): number {
+  const length = bytes.length
+  // Walk back over at most 3 continuation bytes (10xxxxxx) to the lead byte of the last character.
+  let lead = length - 1
+  while (lead >= 0 && lead > length - 4 && (bytes[lead] & 0xc0) === 0x80) lead--
+  if (lead < 0) return length
+  const byte = bytes[lead]
+  const needed = byte < 0x80 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
+  return lead + needed > length ? lead : length
 }

@@ -26,7 +26,7 @@ import type { FilePosition } from './file-position.js'
 
 /** Bytes per split: large enough that a worker's decoding dwarfs the cost of handing it over,
  * small enough that two cores get work early and memory in flight stays small. */
-export const SPLIT_BYTES = 1024 * 1024
+export const SPLIT_BYTES = 256 * 1024
 
 const LF = 10
 
