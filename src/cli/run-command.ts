@@ -203,7 +203,8 @@ function report(
       return EXIT_INTERRUPTED
     case 'failed':
       writeLine(io.stderr, `error: ${formatError(result.error, source, redact)}`)
-      if (!isQuiet) writeLine(io.stderr, `failed after ${seconds.toFixed(2)}s: ${figures}${deadLetter}${resumeHint}`)
+      // A run that failed before it read anything has no figures worth showing.
+      if (!isQuiet && (counters.read > 0 || result.isResumable)) writeLine(io.stderr, `failed after ${seconds.toFixed(2)}s: ${figures}${deadLetter}${resumeHint}`)
       return result.error instanceof ConfigError ? EXIT_USAGE : EXIT_FAILED
   }
 }

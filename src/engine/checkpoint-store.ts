@@ -37,6 +37,9 @@ export interface Checkpoint {
   readonly outputs: Readonly<Record<string, JsonValue>>
   /** `snapshot()` states by processor config path. */
   readonly processors: Readonly<Record<string, JsonValue>>
+  /** Status finishing: the outputs (config paths) already published by `finish()`. A resume does not
+   * open or finish them again: their part files are gone, renamed into place. */
+  readonly finished?: readonly string[]
   readonly counters: RunCounters
 }
 

@@ -90,6 +90,16 @@ function allFieldsOptional(schema: JsonSchema): boolean {
   return required.every((name) => hasDefault(properties[name]))
 }
 
+/**
+ * A deep copy in which no two places share an object. (Not structuredClone: it keeps the sharing
+ * of YAML aliases, and the defaults filled into one place would then show up in the other.)
+ */
+function unshared(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unshared)
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, unshared(item)]))
+  return value
+}
+
 /** Fills defaults into `value` (mutating it) wherever a field is absent and the schema has one. */
 export function applyDefaults(schema: JsonSchema, value: unknown): unknown {
   if (value === undefined) {
@@ -260,7 +270,7 @@ function branchSummary(branches: JsonSchema[] | undefined): string {
  */
 export function checkConfig<T = unknown>(schema: TSchema, value: unknown): { config: T; errors: ConfigError[] } {
   const { validate, strict } = compile(schema)
-  const config = applyDefaults(strict, value === undefined || value === null ? undefined : structuredClone(value)) ?? {}
+  const config = applyDefaults(strict, value === undefined || value === null ? undefined : unshared(value)) ?? {}
   if (validate(config)) return { config: config as T, errors: [] }
   return { config: config as T, errors: toConfigErrors(validate.errors ?? [], config, strict) }
 }

@@ -170,3 +170,31 @@ describe('positions inside a value (invariant 4)', () => {
     expect(source.locate(path, { offset })).toEqual({ file: 'p.yaml', line: before.length, col: before.at(-1)!.length + 1 })
   })
 })
+
+describe('shapes users write', () => {
+  test('empty sections mean empty mappings', () => {
+    const { plan, errors } = loadPipeline('p.yaml', 'input:\n  type: test_counter\n  config:\npipeline:\n  processors:\noutput: { type: test_memory, config: { name: x } }\nsettings:\n', registry, { env: {} })
+    expect(errors.map((error) => error.format())).toEqual([])
+    expect(plan?.input.config.count).toBe(10)
+    expect(plan?.settings.batchSize).toBe(1000)
+  })
+
+  test('a YAML alias does not carry the defaults of one place to another', () => {
+    const { plan, errors } = loadPipeline(
+      'p.yaml',
+      'input:\n  type: test_counter\n  config: &shared {}\noutput:\n  type: test_memory\n  config: { name: x }\nsettings:\n  retry: *shared\n',
+      registry,
+      { env: {} },
+    )
+    expect(errors.map((error) => error.format())).toEqual([])
+    expect(plan?.input.config).toEqual({ count: 10, unreadable: [], transient_failures: 0, delay_ms: 0 })
+    expect(plan?.settings.retry.maxRetries).toBe(3)
+  })
+
+  test('the config hash changes with the values substituted, not only with the text', () => {
+    const text = 'input:\n  type: test_counter\n  config:\n    count: ${N}\noutput: { type: test_memory, config: { name: x } }\n'
+    const a = loadPipeline('p.yaml', text, registry, { env: { N: '5' } }).plan!
+    const b = loadPipeline('p.yaml', text, registry, { env: { N: '6' } }).plan!
+    expect(a.configHash).not.toBe(b.configHash)
+  })
+})

@@ -134,7 +134,7 @@ class Loader {
       this.errors.push(new ConfigError('config.type', 'a pipeline file must be a mapping with input, pipeline and output', { hint: 'see docs/pipelines.md' }))
       return undefined
     }
-    const { config: file, errors } = checkConfig<PipelineFileValue>(PipelineFile, this.source.value)
+    const { config: file, errors } = checkConfig<PipelineFileValue>(PipelineFile, withoutEmptySections(this.source.value as Record<string, unknown>))
     this.errors.push(...errors)
     // Component checks run even when the top level has errors, so that lint reports everything.
     const input = file.input?.type ? this.component('input', file.input, 'input', (type) => this.registry.input(type)) : undefined
@@ -180,7 +180,8 @@ class Loader {
       tests: file.tests ?? [],
       inputSchema,
       secrets: [...this.secrets],
-      configHash: createHash('sha256').update(this.source.text).digest('hex').slice(0, 16),
+      // The text and the values substituted into it: a resume with other ${VAR}s is warned about too.
+      configHash: createHash('sha256').update(this.source.text).update(JSON.stringify(this.source.value)).digest('hex').slice(0, 16),
     }
   }
 
@@ -317,6 +318,31 @@ class Loader {
       if (stage.kind === 'router') for (const branch of stage.branches) this.checkThreads(branch.processors)
     }
   }
+}
+
+/**
+ * An empty section (`settings:` or `config:` with nothing under it) is YAML null; users mean an
+ * empty mapping, which is what it becomes, so that the defaults apply.
+ */
+function withoutEmptySections(file: Record<string, unknown>): Record<string, unknown> {
+  const emptied = (node: unknown, keys: readonly string[]): unknown => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return node
+    const copy = { ...(node as Record<string, unknown>) }
+    for (const key of keys) if (copy[key] === null) delete copy[key]
+    return copy
+  }
+  const copy = emptied(file, ['pipeline', 'settings']) as Record<string, unknown>
+  for (const key of ['input', 'output']) copy[key] = emptied(copy[key], ['config'])
+  const pipeline = copy.pipeline as Record<string, unknown> | undefined
+  if (pipeline && typeof pipeline === 'object') {
+    const cleaned = emptied(pipeline, ['processors']) as Record<string, unknown>
+    if (Array.isArray(cleaned.processors)) cleaned.processors = cleaned.processors.map((node) => emptied(node, ['config']))
+    copy.pipeline = cleaned
+  }
+  if (copy.settings && typeof copy.settings === 'object') copy.settings = emptied(emptied(copy.settings, ['retry']), [])
+  const settings = copy.settings as Record<string, unknown> | undefined
+  if (settings?.dead_letter && typeof settings.dead_letter === 'object') settings.dead_letter = emptied(settings.dead_letter, ['config'])
+  return copy
 }
 
 /** Values at a path where `[]` means every element of a list: `connection.password`, `brokers[].password`. */

@@ -171,6 +171,8 @@ export class PipelineRun {
   private hasCheckpoint = false
   private isFinalCheckpointSaved = false
   private sinksDone = 0
+  /** The last checkpoint saved, so that finish() can note the outputs it publishes in it. */
+  private lastCheckpoint: Checkpoint | undefined
   /** Barriers created so far; failed records of the batches that follow barrier N carry epoch N. */
   private barriers = 0
   /** Set when the run is parallel: splits of the input, processed by worker threads. */
@@ -260,9 +262,12 @@ export class PipelineRun {
     const deadLetterPlan = plan.deadLetter ?? options.defaultDeadLetter
     if (deadLetterPlan) this.deadLetter = { sink: this.newSink(deadLetterPlan), pending: [], wake: undefined, isAwaitingBarrier: false, records: 0 }
     // Outputs open first: a destination that cannot be reached fails the run before anything is read.
-    for (const sink of this.sinks) await this.openSink(sink)
+    // Outputs a resumed run already published (status finishing) stay closed: their part files are
+    // gone, renamed into place.
+    const published = new Set(resume?.finished ?? [])
+    for (const sink of this.sinks) if (!published.has(sink.path)) await this.openSink(sink)
     // The dead-letter output opens on the first failed record, or now if it has a run to continue.
-    if (this.deadLetter && resume?.outputs[this.deadLetter.sink.path] != null) await this.openSink(this.deadLetter.sink)
+    if (this.deadLetter && resume?.outputs[this.deadLetter.sink.path] != null && !published.has(this.deadLetter.sink.path)) await this.openSink(this.deadLetter.sink)
     const input = await inComponent(plan.input.path, async () =>
       plan.input.definition.create(plan.input.config, {
         ...base,
@@ -360,10 +365,22 @@ export class PipelineRun {
   }
 
   /** Everything is written and checkpointed: publish the outputs, forget the checkpoint. */
+  /**
+   * Publishes the outputs one by one, noting each in the checkpoint once done: if one fails (a
+   * target turned into a directory, a full disk), `--resume` publishes the others and leaves the
+   * published ones alone.
+   */
   private async finish(): Promise<void> {
+    const finished = new Set(this.options.resume?.finished ?? [])
     for (const sink of this.allSinks()) {
       const output = sink.output
-      if (sink.isOpen && output?.finish) await this.retrying(`finish ${sink.label}`, () => output.finish!(), this.failing.signal)
+      if (finished.has(sink.path) || !sink.isOpen || !output?.finish) continue
+      await this.retrying(`finish ${sink.label}`, () => inComponent(sink.path, () => output.finish!()), this.failing.signal)
+      finished.add(sink.path)
+      if (this.lastCheckpoint) {
+        this.lastCheckpoint = { ...this.lastCheckpoint, updated_at: new Date().toISOString(), finished: [...finished] }
+        await this.options.checkpoints.save(this.lastCheckpoint)
+      }
     }
     await this.options.checkpoints.remove(this.plan.file)
     this.hasCheckpoint = false
@@ -498,7 +515,8 @@ export class PipelineRun {
   }
 
   private async sinkLoop(sink: Sink): Promise<void> {
-    const output = sink.output!
+    const output = sink.output
+    const isPublished = output === undefined
     let schema: Schema | undefined
     let position: Position | undefined
     // Rows refused during one attempt: a write that fails transiently is retried whole and refuses
@@ -516,15 +534,21 @@ export class PipelineRun {
         const item = await sink.queue.pop()
         if (item === undefined || item === QUEUE_TIMEOUT || this.isAborted()) break
         if (item.kind === 'barrier') {
-          const state = (await inComponent(sink.path, async () => output.commit?.())) ?? null
+          // An output a resumed run already published keeps the state it was published with.
+          const state = isPublished ? (this.options.resume?.outputs[sink.path] ?? null) : ((await inComponent(sink.path, async () => output!.commit?.())) ?? null)
           epoch = item.barrier.epoch
           item.barrier.written += sink.written
           this.reached(item.barrier, sink.path, state)
           continue
         }
+        if (isPublished) {
+          throw new FatalError('checkpoint.published_output', `${sink.label} was already published by the run being resumed, but rows came for it`, {
+            hint: 'the input gave rows after the position it had reached: start the run afresh without --resume',
+          })
+        }
         if (item.kind === 'encoded') {
           const chunk = item.chunk
-          await this.retrying(`write to ${sink.label}`, () => output.writeEncoded!(chunk), this.failing.signal)
+          await this.retrying(`write to ${sink.label}`, () => inComponent(sink.path, () => output!.writeEncoded!(chunk)), this.failing.signal)
           sink.written += chunk.rows
           this.counters.written += chunk.rows
           continue
@@ -535,7 +559,7 @@ export class PipelineRun {
           `write to ${sink.label}`,
           () => {
             refused = []
-            return inComponent(sink.path, () => output.write(item.batch, context))
+            return inComponent(sink.path, () => output!.write(item.batch, context))
           },
           this.failing.signal,
         )
@@ -735,6 +759,7 @@ export class PipelineRun {
           counters: { read: barrier.read, written: barrier.written, failed: barrier.failed, bytes: this.counters.bytes },
         }
         await this.options.checkpoints.save(checkpoint)
+        this.lastCheckpoint = checkpoint
         this.hasCheckpoint = true
         if (isFinishing) this.isFinalCheckpointSaved = true
         if (barrier.position !== null) await this.input!.ack?.(barrier.position)

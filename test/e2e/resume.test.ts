@@ -3,7 +3,7 @@
  * `--resume`, must leave exactly the input rows, once each, in the output file (invariant 1).
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fustor, start, workspace } from './cli-harness.js'
@@ -100,4 +100,28 @@ describe('kill -9 during a 2M-row copy, then --resume', () => {
     expect(again.stderr).toContain('starting fresh')
     expect(readFileSync(join(dir, 'slow.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10)
   }, 60_000)
+})
+
+describe('a run that fails while publishing its outputs', () => {
+  test('can be resumed once the cause is fixed: published outputs are left alone, the others published', async () => {
+    const work = workspace()
+    writeFileSync(
+      join(work, 's.yaml'),
+      `input:\n  type: generate\n  config: { count: 100, rate: 250 }\npipeline:\n  processors:\n    - type: switch\n      config:\n        cases:\n          - name: evens\n            condition: "id % 2 = 0"\n            output: { type: jsonl, config: { path: evens.jsonl } }\n          - name: rest\noutput: { type: jsonl, config: { path: rest.jsonl } }\n`,
+    )
+    // 100 rows at 250 a second: time to put a directory where evens.jsonl goes, after the outputs
+    // opened. The pipeline's own output publishes first; then the rename of the evens fails.
+    const failing = start(['run', '--progress', 'none', 's.yaml'], { cwd: work })
+    await waitFor(() => existsSync(join(work, '.evens.jsonl.fustor-part')), 10_000)
+    mkdirSync(join(work, 'evens.jsonl', 'in-the-way'), { recursive: true })
+    const failed = await failing.done
+    expect(failed.code, failed.stderr).toBe(2)
+    expect(failed.stderr).toContain('cannot write evens.jsonl: it is a directory (at pipeline.processors[0].config.cases[0].output.config.path)')
+    rmSync(join(work, 'evens.jsonl'), { recursive: true })
+    const resumed = await fustor(['run', '--progress', 'none', '--resume', 's.yaml'], { cwd: work })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(readFileSync(join(work, 'evens.jsonl'), 'utf8').trim().split('\n')).toHaveLength(50)
+    expect(readFileSync(join(work, 'rest.jsonl'), 'utf8').trim().split('\n')).toHaveLength(50)
+    rmSync(work, { recursive: true, force: true })
+  }, 30_000)
 })

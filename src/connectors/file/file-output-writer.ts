@@ -24,7 +24,7 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Batch } from '../../core/batch.js'
 import type { EncodedChunk, Output, OutputContext, WriteContext } from '../../core/component.js'
-import { FatalError } from '../../core/errors.js'
+import { ConfigError, FatalError } from '../../core/errors.js'
 import type { JsonValue } from '../../core/schema.js'
 import { batchEncoder, type BatchEncoder, type BatchEncoderOptions, type OutputFormatKind } from '../../formats/batch-encoder.js'
 import { OutputBuffer } from '../../formats/output-buffer.js'
@@ -62,10 +62,15 @@ export class FileOutputWriter implements Output {
     await this.close()
     this.bytes = 0
     this.buffer = new OutputBuffer()
-    await mkdir(dirname(this.target), { recursive: true })
+    await userErrors(this.target, () => makeDirectory(dirname(this.target)))
+    // A directory where the file should go would only fail the final rename, after all the work.
+    const existing = await stat(this.target).catch(() => undefined)
+    if (existing?.isDirectory()) {
+      throw new ConfigError('file.unwritable', `cannot write ${this.target}: it is a directory`, { path: 'path', hint: 'choose another path, or fix the directory' })
+    }
     const state = this.ctx.resumeState
     if (state === undefined || state === null) {
-      this.handle = await open(this.part, 'w')
+      this.handle = await userErrors(this.target, () => open(this.part, 'w'))
       this.encoder = batchEncoder(this.kind, { ...this.encoderOptions, target: this.target })
       this.buffer.append(this.encoder.start())
       return
@@ -115,7 +120,7 @@ export class FileOutputWriter implements Output {
     await handle.sync()
     await handle.close()
     this.handle = undefined
-    await rename(this.part, this.target)
+    await userErrors(this.target, () => rename(this.part, this.target))
     await syncDirectory(dirname(this.target))
     this.isFinished = true
   }
@@ -135,6 +140,58 @@ export class FileOutputWriter implements Output {
         done += bytesWritten
         this.bytes += bytesWritten
       }
+    }
+  }
+}
+
+/** Errors the user must fix (a path under a file, a directory in the way, no permission) named as
+ * such, at the output's `path` (invariant 4), instead of as internal errors. */
+const USER_ERRNOS: Readonly<Record<string, string>> = {
+  ENOENT: 'a directory on the way does not exist and cannot be created',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+}
+
+async function userErrors<T>(target: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (error) {
+    const reason = USER_ERRNOS[(error as NodeJS.ErrnoException).code ?? '']
+    if (reason === undefined) throw error
+    throw new ConfigError('file.unwritable', `cannot write ${target}: ${reason}`, { path: 'path', cause: error, hint: 'choose another path, or fix the directory' })
+  }
+}
+
+/**
+ * Creates a directory and its missing parents, one level at a time from the deepest existing one.
+ * (Not mkdir's `recursive`: on Node 20 it loops forever on some paths, such as under /proc.)
+ */
+async function makeDirectory(path: string): Promise<void> {
+  const missing: string[] = []
+  let current = path
+  for (;;) {
+    try {
+      if ((await stat(current)).isDirectory()) break
+      const error = new Error(`${current} is not a directory`) as NodeJS.ErrnoException
+      error.code = 'ENOTDIR'
+      throw error
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    missing.push(current)
+    const parent = dirname(current)
+    if (parent === current) break
+    current = parent
+  }
+  for (const directory of missing.reverse()) {
+    try {
+      await mkdir(directory)
+    } catch (error) {
+      // Another process made it meanwhile: fine.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
   }
 }

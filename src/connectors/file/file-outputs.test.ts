@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Batch } from '../../core/batch.js'
 import type { OutputDefinition } from '../../core/component.js'
-import { FatalError, type RecordError } from '../../core/errors.js'
+import { ConfigError, FatalError, type RecordError } from '../../core/errors.js'
 import type { JsonValue, Row, Schema } from '../../core/schema.js'
 import { batchOf, collectingContext, configure, inputContext, outputContext, readAll, type Rejection } from '../../../test/component-harness.js'
 import { csvInput } from './csv-input.js'
@@ -191,5 +191,41 @@ describe('json outputs', () => {
     const empty = join(dir, 'empty.json')
     await writeAll(jsonOutput, { path: empty }, [])
     expect(JSON.parse(await readFile(empty, 'utf8'))).toEqual([])
+  })
+})
+
+describe('paths that cannot be written', () => {
+  async function openError(path: string): Promise<unknown> {
+    const out = output(jsonlOutput, { path })
+    try {
+      await out.open()
+      return undefined
+    } catch (error) {
+      return error
+    } finally {
+      await out.close()
+    }
+  }
+
+  it('name the problem and the config field, as user errors', async () => {
+    await writeFile(join(dir, 'a-file'), 'x')
+    await mkdir(join(dir, 'a-directory'))
+    for (const [path, reason] of [
+      [join(dir, 'a-file', 'x', 'out.jsonl'), 'a part of the path is a file, not a directory'],
+      [join(dir, 'a-directory'), 'it is a directory'],
+      ['/proc/fustor-nope/out.jsonl', 'a directory on the way does not exist and cannot be created'],
+    ]) {
+      const error = await openError(path)
+      expect(error, path).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).code).toBe('file.unwritable')
+      expect((error as ConfigError).message).toBe(`cannot write ${path}: ${reason}`)
+      expect((error as ConfigError).path).toBe('path')
+    }
+  })
+
+  it('missing directories are created', async () => {
+    const path = join(dir, 'new', 'deeper', 'out.jsonl')
+    await writeAll(jsonlOutput, { path }, [batchOf(schema, rows(1, 2))])
+    expect(await readFile(path, 'utf8')).toBe('{"id":1,"name":"name 1"}\n{"id":2,"name":"name 2"}\n')
   })
 })
