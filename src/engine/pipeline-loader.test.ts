@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { describe, expect, test } from 'vitest'
 import { defineOutput, secret } from '../core/component.js'
+import { ConfigError } from '../core/errors.js'
 import { memoryComponents } from '../../test/memory-components.js'
 import { loadPipeline } from './pipeline-loader.js'
 import { PipelineSource } from './pipeline-source.js'
@@ -196,5 +197,53 @@ describe('shapes users write', () => {
     const a = loadPipeline('p.yaml', text, registry, { env: { N: '5' } }).plan!
     const b = loadPipeline('p.yaml', text, registry, { env: { N: '6' } }).plan!
     expect(a.configHash).not.toBe(b.configHash)
+  })
+})
+
+describe('every error at once', () => {
+  const typed = defineOutput({
+    type: 'test_typed_sink',
+    status: 'experimental',
+    summary: 'Needs a name (tests)',
+    config: Type.Object({ name: Type.String() }),
+    examples: [],
+    create: () => {
+      throw new Error('not run')
+    },
+  })
+  const picky = {
+    ...memoryComponents[3],
+    type: 'test_columns',
+    config: Type.Object({ column: Type.String() }),
+    create: (config: { column: string }) => ({
+      prepare: (schema: { columns: readonly { name: string }[] }) => {
+        if (!schema.columns.some((column) => column.name === config.column)) {
+          throw new ConfigError('processor.unknown_column', `unknown column "${config.column}"`, { path: 'column' })
+        }
+        return schema
+      },
+      process: () => null,
+    }),
+  }
+  const full = new Registry([...memoryComponents, typed, picky as unknown as (typeof memoryComponents)[number]])
+
+  test('an unknown column is reported beside an error elsewhere in the file', () => {
+    const { errors } = loadPipeline(
+      'p.yaml',
+      'input: { type: test_counter }\npipeline:\n  processors:\n    - { type: test_columns, config: { column: agee } }\noutput: { type: test_typed_sink, config: { nme: x } }\n',
+      full,
+      { env: {} },
+    )
+    expect(errors.map((error) => error.message)).toEqual(['unknown column "agee"', 'missing required field "name"', 'unknown field "nme" (did you mean "name"?)'])
+  })
+
+  test('columns after an invalid processor are not checked against a schema that is unknown', () => {
+    const { errors } = loadPipeline(
+      'p.yaml',
+      'input: { type: test_counter }\npipeline:\n  processors:\n    - { type: test_columns, config: {} }\n    - { type: test_columns, config: { column: name } }\noutput: { type: test_memory, config: { name: x } }\n',
+      full,
+      { env: {} },
+    )
+    expect(errors.map((error) => error.message)).toEqual(['missing required field "column"'])
   })
 })

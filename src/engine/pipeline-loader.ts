@@ -120,6 +120,8 @@ function sortErrors(errors: ConfigError[]): ConfigError[] {
 
 class Loader {
   readonly errors: ConfigError[] = []
+  /** For each chain of stages built, how many stages come before its first invalid processor. */
+  private readonly validPrefix = new WeakMap<readonly StagePlan[], number>()
   private readonly secrets = new Set<string>()
 
   constructor(
@@ -159,7 +161,10 @@ class Loader {
         this.fail(error, `${input.path}.config`)
       }
     }
-    if (this.errors.length === 0) this.checkColumns(processors.stages, inputSchema)
+    // Columns are checked even when other parts of the file have errors, so that lint reports them
+    // all at once; along each chain only up to its first invalid processor, past which the schema of
+    // the rows is unknown.
+    this.checkColumns(processors.stages, inputSchema)
     if (this.errors.length === 0 && typeof file.pipeline.threads === 'number' && file.pipeline.threads > 1) this.checkThreads(processors.stages)
     let settings: RunSettings | undefined
     try {
@@ -216,11 +221,15 @@ class Loader {
   private chain(nodes: readonly ComponentSpec[], path: string): { stages: StagePlan[]; usesMainOutput: boolean } {
     const stages: StagePlan[] = []
     let usesMainOutput = true
+    let prefix: number | undefined
+    const broken = (): void => {
+      prefix ??= stages.length
+    }
     nodes.forEach((node, index) => {
       const nodePath = `${path}[${index}]`
-      if (!node || typeof node.type !== 'string') return // reported by the structure check
+      if (!node || typeof node.type !== 'string') return broken() // reported by the structure check
       const plan = this.component(nodePath, node, 'processor', (type) => this.registry.processor(type))
-      if (!plan) return
+      if (!plan) return broken()
       if (plan.definition.kind === 'router') {
         if (index !== nodes.length - 1) {
           this.errors.push(
@@ -229,7 +238,7 @@ class Loader {
               hint: 'put the processors that follow it inside each of its branches',
             }),
           )
-          return
+          return broken()
         }
         const router = plan as ComponentPlan<RouterDefinition>
         const branches = router.definition.branches(router.config).map((branch) => this.branch(branch, `${nodePath}.config`))
@@ -239,6 +248,7 @@ class Loader {
         stages.push({ ...(plan as ComponentPlan<ProcessorDefinition>), kind: 'processor' })
       }
     })
+    this.validPrefix.set(stages, prefix ?? stages.length)
     return { stages, usesMainOutput }
   }
 
@@ -287,7 +297,7 @@ class Loader {
   /** Runs `prepare` along each chain from the input's static schema, reporting unknown columns. */
   private checkColumns(stages: readonly StagePlan[], schema: Schema | undefined): void {
     let current = schema
-    for (const stage of stages) {
+    for (const stage of stages.slice(0, this.validPrefix.get(stages) ?? stages.length)) {
       try {
         const context = { path: stage.path, logger: silentLogger, signal: LINT_SIGNAL, home: '', resumeState: undefined }
         if (stage.kind === 'router') {
