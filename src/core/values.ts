@@ -50,20 +50,23 @@ function outOfRange(value: unknown, to: CastTarget): RecordError {
   })
 }
 
-/** Strict integer text: optional sign, digits, nothing else. Returns undefined otherwise. */
-function parseIntText(text: string): number | undefined {
-  const length = text.length
+/**
+ * Strict integer text in `text[start, end)`: optional sign, at most 10 digits, nothing else.
+ * Returns undefined otherwise (the range is not checked). Text decoders call it on a line in place.
+ */
+export function parseIntText(text: string, start = 0, end = text.length): number | undefined {
+  const length = end - start
   if (length === 0 || length > 11) return undefined
-  let i = 0
+  let i = start
   let negative = false
-  const first = text.charCodeAt(0)
+  const first = text.charCodeAt(start)
   if (first === 45 /* - */ || first === 43 /* + */) {
     negative = first === 45
-    i = 1
+    i++
     if (length === 1) return undefined
   }
   let n = 0
-  for (; i < length; i++) {
+  for (; i < end; i++) {
     const digit = text.charCodeAt(i) - 48
     if (digit < 0 || digit > 9) return undefined
     n = n * 10 + digit

@@ -72,7 +72,7 @@ class CsvBatchEncoder implements BatchEncoder {
   private readonly target: string
   private readonly isFragment: boolean
   private preparedFor: Schema | undefined
-  private writeRow: (row: Row, parts: string[]) => void = () => undefined
+  private writeRow: (row: Row, out: OutputBuffer) => void = () => undefined
   /** Indexes in the batch's rows of columns the header lacks. */
   private outsideHeader: number[] = []
 
@@ -96,7 +96,6 @@ class CsvBatchEncoder implements BatchEncoder {
     }
     if (batch.schema !== this.preparedFor) this.prepare(batch.schema)
     const writeRow = this.writeRow
-    const parts = out.parts
     const outside = this.outsideHeader
     const rows = batch.rows
     let written = 0
@@ -111,8 +110,7 @@ class CsvBatchEncoder implements BatchEncoder {
         }
       }
       try {
-        writeRow(row, parts)
-        out.didAppend()
+        writeRow(row, out)
         written++
       } catch (error) {
         if (!(error instanceof RecordError)) throw error

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RecordError } from '../core/errors.js'
-import { CsvParser, type CsvParserOptions } from './csv-parser.js'
+import { CsvLine, CsvParser, type CsvParserOptions } from './csv-parser.js'
 import { MalformedRecord } from './malformed-record.js'
 
 interface Parsed {
@@ -11,8 +11,17 @@ interface Parsed {
   endOffset: number
 }
 
-/** Feeds `input` in chunks of `chunkBytes` bytes and collects every record with its bookkeeping. */
+/**
+ * Feeds `input` in chunks of `chunkBytes` bytes and collects every record with its bookkeeping, once
+ * as field arrays and once as CsvLine ranges (`fieldRanges`), which must give the same records.
+ */
 function parse(input: string | Buffer, options: CsvParserOptions = {}, chunkBytes = 1 << 20): Parsed[] {
+  const records = parseWith(input, options, chunkBytes)
+  expect(parseWith(input, { ...options, fieldRanges: true }, chunkBytes)).toEqual(records)
+  return records
+}
+
+function parseWith(input: string | Buffer, options: CsvParserOptions, chunkBytes: number): Parsed[] {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
   const parser = new CsvParser(options)
   const out: Parsed[] = []
@@ -22,6 +31,9 @@ function parse(input: string | Buffer, options: CsvParserOptions = {}, chunkByte
       if (record instanceof MalformedRecord) {
         expect(record.error).toBeInstanceOf(RecordError)
         out.push({ error: { code: record.error.code, message: record.error.message, raw: record.raw }, ...info })
+      } else if (record instanceof CsvLine) {
+        expect(options.fieldRanges).toBe(true)
+        out.push({ fields: record.toArray(), ...info })
       } else {
         out.push({ fields: record, ...info })
       }
@@ -52,6 +64,11 @@ describe('CsvParser', () => {
   it('keeps empty fields, including leading and trailing ones', () => {
     expect(fields(',a,,b,\n')).toEqual([['', 'a', '', 'b', '']])
     expect(fields('"",""\n')).toEqual([['', '']])
+  })
+
+  it('cuts records of many fields', () => {
+    const wide = Array.from({ length: 150 }, (_, i) => (i % 7 === 0 ? '' : `f${i}`))
+    expect(fields(`${wide.join(',')}\n${wide.slice(0, 3).join(',')}\n`)).toEqual([wide, wide.slice(0, 3)])
   })
 
   it('skips blank lines, which hold no record', () => {

@@ -24,6 +24,8 @@
  * Speed: a line without a quote character takes the fast path, fields cut with `indexOf` and `slice`
  * over text decoded a whole chunk at a time; the next quote and delimiter positions are cached so
  * that no search runs past the line more than once per chunk. Quoted records take the slower path.
+ * With `fieldRanges`, the fast path cuts nothing: it returns the line and where its fields are
+ * (`CsvLine`), and the row decoder takes out only the values that are text (csv-row-decoder.ts).
  */
 import { RecordError } from '../core/errors.js'
 import { DEFAULT_MAX_RECORD_BYTES, DecodedText, type TextEncodingName } from './decoded-text.js'
@@ -47,6 +49,30 @@ export interface CsvParserOptions {
   readonly startLine?: number
   /** A record longer than this (in characters) is reported and skipped, so memory stays bounded. */
   readonly maxRecordBytes?: number
+  /**
+   * Return a record without quotes as a `CsvLine` (the same object each time, valid until the next
+   * call) instead of an array of strings. Quoted records still come as arrays.
+   */
+  readonly fieldRanges?: boolean
+}
+
+/**
+ * A record without quotes, as where its fields are in the text it came in: field `i` is
+ * `text.slice(bounds[i], bounds[i + 1] - 1)` (a delimiter follows each field but the last).
+ */
+export class CsvLine {
+  text = ''
+  /** Fields in the record. */
+  count = 0
+  /** `count + 1` entries: the start of each field, then the end of the record plus one. */
+  bounds: Int32Array = new Int32Array(64)
+
+  /** The fields as strings, as CsvParser returns them without `fieldRanges`. */
+  toArray(): string[] {
+    const fields = new Array<string>(this.count)
+    for (let i = 0; i < this.count; i++) fields[i] = this.text.slice(this.bounds[i], this.bounds[i + 1] - 1)
+    return fields
+  }
 }
 
 /** Larger than any string index. */
@@ -82,6 +108,8 @@ export class CsvParser {
   private lastEnd = 0
   /** Set after an oversized record: its text is being skipped up to the end of its first line. */
   private oversized: { raw: string; line: number } | undefined
+  /** With `fieldRanges`: what the fast path returns. */
+  private readonly line: CsvLine | undefined
 
   constructor(options: CsvParserOptions = {}) {
     this.delimiter = options.delimiter ?? ','
@@ -98,6 +126,7 @@ export class CsvParser {
     this.maxRecordChars = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES
     this.endLine = options.startLine ?? 0
     this.source = new DecodedText(options.encoding ?? 'utf8', options.startOffset ?? 0)
+    this.line = options.fieldRanges === true ? new CsvLine() : undefined
   }
 
   push(chunk: Buffer | string): void {
@@ -127,7 +156,7 @@ export class CsvParser {
    * The next record, a MalformedRecord in its place, or undefined when more input is needed (push a
    * chunk, or call end()) or the input is done (`done`).
    */
-  next(): string[] | MalformedRecord | undefined {
+  next(): string[] | CsvLine | MalformedRecord | undefined {
     const source = this.source
     for (;;) {
       const text = source.text
@@ -174,11 +203,16 @@ export class CsvParser {
           source.pos = newline < 0 ? text.length : newline + 1
           continue
         }
-        const fields = this.splitLine(text, pos, end)
         source.pos = newline < 0 ? text.length : newline + 1
         this.lastText = text
         this.lastStart = pos
         this.lastEnd = end
+        if (this.line !== undefined) {
+          const count = this.findFields(this.line, text, pos, end)
+          if (this.fieldCount > 0 && count !== this.fieldCount) return this.fieldCountError(count)
+          return this.line
+        }
+        const fields = this.splitLine(text, pos, end)
         if (this.fieldCount > 0 && fields.length !== this.fieldCount) return this.fieldCountError(fields.length)
         return fields
       }
@@ -224,6 +258,30 @@ export class CsvParser {
     this.delimiterAt = delimiterAt
     if (k !== fields.length) fields.length = k
     return fields
+  }
+
+  /** Where the fields of a line without quotes are (the hot path with `fieldRanges`); returns their count. */
+  private findFields(line: CsvLine, text: string, start: number, end: number): number {
+    const delimiter = this.delimiter
+    let bounds = line.bounds
+    let delimiterAt = this.delimiterAt
+    let k = 0
+    bounds[0] = start
+    for (;;) {
+      if (delimiterAt < start) {
+        delimiterAt = text.indexOf(delimiter, start)
+        if (delimiterAt < 0) delimiterAt = FAR
+      }
+      if (delimiterAt >= end) break
+      start = delimiterAt + 1
+      if (++k + 1 >= bounds.length) bounds = line.bounds = grown(bounds)
+      bounds[k] = start
+    }
+    bounds[k + 1] = end + 1
+    this.delimiterAt = delimiterAt
+    line.text = text
+    line.count = k + 1
+    return k + 1
   }
 
   /** Whether the held text is all the input there will be. */
@@ -424,6 +482,12 @@ export function csvRecordTooLarge(raw: string, line: number, maxRecordChars: num
     raw,
     new RecordError('csv.record_too_large', `csv record at line ${line} is longer than ${maxRecordChars} characters (an unterminated quote?); skipped to the end of that line`),
   )
+}
+
+function grown(bounds: Int32Array): Int32Array {
+  const larger = new Int32Array(bounds.length * 2)
+  larger.set(bounds)
+  return larger
 }
 
 function countNewlines(text: string, start: number, end: number): number {

@@ -104,3 +104,91 @@ describe('CsvWriter', () => {
     expect(writer.formatHeader(records[0]) + writer.formatRows(records.slice(1), columns)).toBe(canonical)
   })
 })
+
+/** The writer as it quoted field by field, one regular expression each: the reference for the line check. */
+function referenceLine(row: Row, columns: Pick<Column, 'name' | 'type'>[], options: CsvWriterOptions): string {
+  const delimiter = options.delimiter ?? ','
+  const quote = options.quote ?? '"'
+  const escape = options.escape ?? quote
+  const style = options.quoteStyle ?? 'minimal'
+  const nullText = options.nullText ?? ''
+  const specials = [delimiter, quote, escape, '\r', '\n'].filter((c) => c.length > 0)
+  const isPlainChar = (c: string): boolean => /^[A-Za-z0-9+\-.:/=]$/.test(c)
+  const plainTypes = ['int', 'bigint', 'decimal', 'float', 'bool', 'date', 'time', 'timestamp', 'timestamptz', 'uuid', 'bytes']
+  const cells = columns.map((column, c) => {
+    const value = row[c]
+    if (value === null || value === undefined) return nullText
+    const text = column.type === 'json' ? JSON.stringify(value) : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : String(value)
+    const numeric = ['int', 'bigint', 'decimal', 'float'].includes(column.type)
+    const always = style === 'all' || (style === 'non_numeric' && !numeric)
+    const never = !always && plainTypes.includes(column.type) && !isPlainChar(delimiter) && !isPlainChar(quote || ',')
+    const needs = always || (!never && specials.some((s) => text.includes(s)))
+    if (!needs) return text
+    if (quote === '') throw new RecordError('csv.unquotable', 'unquotable')
+    const targets = escape === quote ? [quote] : [quote, escape]
+    return quote + [...text].map((ch) => (targets.includes(ch) ? escape + ch : ch)).join('') + quote
+  })
+  const line = cells.join(delimiter)
+  return (columns.length === 1 && quote !== '' && line === '' ? quote + quote : line) + (options.lineEnd ?? '\n')
+}
+
+describe('CsvWriter line check', () => {
+  it('quotes exactly the fields a field-by-field check quotes, in every dialect', () => {
+    let seed = 7
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const pieces = ['a', 'Zoë', 'x y', ',', ';', '\t', '|', ':', '.', '-', '"', "'", '\\', '\r', '\n', '\r\n', '', '12', 'ń', '😀']
+    const text = (): string => Array.from({ length: random(4) }, () => pieces[random(pieces.length)]).join('')
+    const dialects: CsvWriterOptions[] = [
+      {},
+      { delimiter: ';' },
+      { delimiter: '\t', quote: '' },
+      { delimiter: '|', quote: "'", escape: '\\' },
+      { delimiter: ':' },
+      { delimiter: '.', nullText: '\\N' },
+      { delimiter: '-', quoteStyle: 'non_numeric' },
+      { quoteStyle: 'all', nullText: 'NULL' },
+      { nullText: ',' },
+      { escape: '\\', lineEnd: '\r\n' },
+    ]
+    const types: Column['type'][] = ['string', 'int', 'decimal', 'bool', 'timestamp', 'json', 'string']
+    let compared = 0
+    for (const options of dialects) {
+      for (const width of [1, 2, 7]) {
+        const columns = Array.from({ length: width }, (_, i) => ({ name: `c${i}`, type: width === 1 ? 'string' : types[i] }))
+        const format = new CsvWriter(options).rowFormatter(columns.map((column, index) => ({ index, column })))
+        for (let n = 0; n < 300; n++) {
+          const row: Row = columns.map((column) => {
+            if (random(6) === 0) return null
+            switch (column.type) {
+              case 'int':
+                return random(2000) - 1000
+              case 'decimal':
+                return `${random(100)}.${random(10)}`
+              case 'bool':
+                return random(2) === 0
+              case 'timestamp':
+                return '2024-01-31T13:45:10'
+              case 'json':
+                return { k: text() }
+              default:
+                return text()
+            }
+          })
+          const outcome = (run: () => string): string => {
+            try {
+              return run()
+            } catch (error) {
+              return `error ${(error as RecordError).code}`
+            }
+          }
+          expect(outcome(() => format(row)), JSON.stringify({ options, row })).toBe(outcome(() => referenceLine(row, columns, options)))
+          compared++
+        }
+      }
+    }
+    expect(compared).toBe(dialects.length * 3 * 300)
+  })
+})

@@ -12,6 +12,7 @@
 import { RecordError } from '../core/errors.js'
 import type { Column, LogicalType, Row, Value } from '../core/schema.js'
 import { formatValue } from '../core/values.js'
+import { generatedFactory } from './generated-code.js'
 
 export const CSV_QUOTE_STYLES = ['minimal', 'all', 'non_numeric'] as const
 export type CsvQuoteStyle = (typeof CSV_QUOTE_STYLES)[number]
@@ -41,6 +42,23 @@ const NUMERIC_TYPES: ReadonlySet<LogicalType> = new Set<LogicalType>(['int', 'bi
 /** Types whose text form uses only these characters (digits, signs, `.:TZ`, letters of true/false/NaN/Infinity, base64, uuid). */
 const PLAIN_TYPES: ReadonlySet<LogicalType> = new Set<LogicalType>(['int', 'bigint', 'decimal', 'float', 'bool', 'date', 'time', 'timestamp', 'timestamptz', 'uuid', 'bytes'])
 const PLAIN_CHARACTERS = /^[A-Za-z0-9+\-.:/=]$/
+
+/** Where a row writer appends its lines: an OutputBuffer, or text (`rowFormatter`). */
+export interface CsvLineSink {
+  appendLine(text: string, lineEnd: string): void
+}
+
+class LineCollector implements CsvLineSink {
+  private readonly parts: string[] = []
+
+  appendLine(text: string, lineEnd: string): void {
+    this.parts.push(text, lineEnd)
+  }
+
+  text(): string {
+    return this.parts.join('')
+  }
+}
 
 /** A column as the writer sees it: where its value is in the row (-1: always NULL) and its type. */
 export interface CsvFieldSource {
@@ -93,58 +111,101 @@ export class CsvWriter {
   }
 
   /**
-   * Returns a function appending the text of a row (line end included) to `parts`, pieces that the
-   * caller joins (OutputBuffer). Fields come from `sources`. It throws a RecordError for a row it
-   * cannot write (only when quoting is disabled), leaving `parts` as it found them.
+   * Returns a function appending the text of a row to `out` (OutputBuffer), as one line without its
+   * line end, and the line end. Fields come from `sources`. It throws a RecordError for a row it
+   * cannot write (only when quoting is disabled), appending nothing.
    */
-  rowWriter(sources: readonly CsvFieldSource[]): (row: Row, parts: string[]) => void {
+  rowWriter(sources: readonly CsvFieldSource[]): (row: Row, out: CsvLineSink) => void {
     const count = sources.length
     const indexes = sources.map((source) => source.index)
-    const isJson = sources.map((source) => source.column.type === 'json')
+    const types = sources.map((source) => source.column.type)
     const quoting = sources.map((source) => this.quotingOf(source.column.type))
     const names = sources.map((source) => source.column.name)
     const delimiter = this.delimiter
-    const lineEnd = this.lineEnd
-    const nullText = this.nullText
     const special = this.special
-    const isOneColumn = count === 1 && this.quote.length > 0
-    // The fields of a row are joined into one flat string (one allocation): cheaper than handing
-    // every field and delimiter to the output buffer as separate pieces, measured here.
-    const cells: string[] = new Array<string>(count).fill('')
-    return (row: Row, parts: string[]): void => {
+    const hasAlways = quoting.includes(Quoting.Always)
+    const isChecked = quoting.map((mode) => mode === Quoting.WhenNeeded)
+    // Special characters but the delimiter, looked for in the whole line.
+    const lineSpecials = [...new Set([this.quote, this.escape, '\r', '\n'])].filter((c) => c.length > 0 && c !== delimiter)
+
+    /** The line with each field quoted as its column's style and text ask (`cells`: the fields' texts). */
+    const quotedLine = (row: Row, cells: string[]): string => {
       for (let c = 0; c < count; c++) {
         const index = indexes[c]
         const value = index < 0 ? null : row[index]
-        if (value === null || value === undefined) {
-          cells[c] = nullText
-          continue
-        }
-        const text = typeof value === 'string' && !isJson[c] ? value : this.textOf(value, isJson[c])
+        if (value === null || value === undefined) continue
         const mode = quoting[c]
-        cells[c] = mode === Quoting.Always || (mode === Quoting.WhenNeeded && special.test(text)) ? this.quoted(text, names[c]) : text
+        if (mode === Quoting.Always || (mode === Quoting.WhenNeeded && special.test(cells[c]))) cells[c] = this.quoted(cells[c], names[c])
       }
-      // A one-column row with empty text would be a blank line, which parsers skip.
-      if (isOneColumn && cells[0].length === 0) cells[0] = this.quote + this.quote
-      parts.push(count === 1 ? cells[0] : cells.join(delimiter), lineEnd)
+      return cells.join(delimiter)
     }
+
+    // Generated once per schema: each field's text by its column's type, without loops or lookups.
+    const literal = (text: string): string => JSON.stringify(text)
+    const lines: string[] = ['let v']
+    for (let c = 0; c < count; c++) {
+      const index = indexes[c]
+      if (!Number.isInteger(index)) throw new RangeError(`invalid column index ${index}`)
+      if (index < 0) {
+        lines.push(`const t${c} = nullText`)
+        continue
+      }
+      // formatValue's text (JSON for json columns), the likely kind of value first.
+      const isNull = `(v = row[${index}]) === null || v === undefined ? nullText`
+      let text: string
+      if (types[c] === 'json') text = 'JSON.stringify(v)'
+      else if (types[c] === 'int' || types[c] === 'float') text = `typeof v === 'number' ? String(v) : textOf(v)`
+      else if (types[c] === 'bool') text = `v === true ? 'true' : v === false ? 'false' : textOf(v)`
+      else text = `typeof v === 'string' ? v : textOf(v)`
+      lines.push(`const t${c} = ${isNull} : ${text}`)
+    }
+    const cells = Array.from({ length: count }, (_, c) => `t${c}`).join(', ')
+    if (hasAlways) {
+      lines.push(`let line = quotedLine(row, [${cells}])`)
+    } else {
+      // The texts go into one array per writer, joined: no array per row.
+      if (count > 1) lines.push(Array.from({ length: count }, (_, c) => `texts[${c}] = t${c}`).join('; '))
+      lines.push(`let line = ${count === 1 ? 't0' : `texts.join(${literal(delimiter)})`}`)
+    }
+    if (!hasAlways && isChecked.includes(true)) {
+      // Whether no field of the line needs quotes: no special character anywhere in it (a few native
+      // searches of one flat string) and no delimiter inside a field that may hold one; much cheaper
+      // than a regular expression per field (docs/ARCHITECTURE.md D18). Otherwise quotedLine decides
+      // field by field, as if it had not been asked.
+      const conditions = lineSpecials.map((c) => `line.indexOf(${literal(c)}) >= 0`)
+      for (let c = 0; c < count; c++) {
+        if (isChecked[c]) conditions.push(`(t${c}.length > 0 && (v = line.indexOf(${literal(delimiter)}, ${c === 0 ? 0 : `at${c}`})) >= 0 && v < ${c === 0 ? 0 : `at${c}`} + t${c}.length)`)
+        if (c + 1 < count) lines.push(`const at${c + 1} = ${c === 0 ? '' : `at${c} + `}t${c}.length + 1`)
+      }
+      lines.push(`if (${conditions.join(' || ')}) line = quotedLine(row, [${cells}])`)
+    }
+    // A one-column row with empty text would be a blank line, which parsers skip.
+    if (count === 1 && this.quote.length > 0) lines.push(`if (line.length === 0) line = ${literal(this.quote + this.quote)}`)
+    lines.push(`out.appendLine(line, ${literal(this.lineEnd)})`)
+    const factory = generatedFactory(['nullText', 'textOf', 'quotedLine'], `const texts = new Array(${count}).fill('')\nreturn function writeRow(row, out) {\n  ${lines.join('\n  ')}\n}`) as (
+      nullText: string,
+      textOf: (value: Exclude<Value, null>) => string,
+      quotedLine: (row: Row, cells: string[]) => string,
+    ) => (row: Row, out: CsvLineSink) => void
+    return factory(this.nullText, formatValue, quotedLine)
   }
 
   /** Formats one row as a string (tests, previews); outputs use rowWriter. */
   rowFormatter(sources: readonly CsvFieldSource[]): (row: Row) => string {
     const write = this.rowWriter(sources)
     return (row) => {
-      const parts: string[] = []
-      write(row, parts)
-      return parts.join('')
+      const lines = new LineCollector()
+      write(row, lines)
+      return lines.text()
     }
   }
 
   /** Formats rows whose values are in schema order, all columns written. */
   formatRows(rows: readonly Row[], columns: readonly Pick<Column, 'name' | 'type'>[]): string {
     const write = this.rowWriter(columns.map((column, index) => ({ index, column })))
-    const parts: string[] = []
-    for (const row of rows) write(row, parts)
-    return parts.join('')
+    const lines = new LineCollector()
+    for (const row of rows) write(row, lines)
+    return lines.text()
   }
 
   private quotingOf(type: LogicalType): Quoting {
@@ -152,11 +213,6 @@ export class CsvWriter {
     if (this.quoteStyle === 'non_numeric' && !NUMERIC_TYPES.has(type)) return Quoting.Always
     if (PLAIN_TYPES.has(type) && !PLAIN_CHARACTERS.test(this.delimiter) && !PLAIN_CHARACTERS.test(this.quote || ',')) return Quoting.Never
     return Quoting.WhenNeeded
-  }
-
-  private textOf(value: Exclude<Value, null>, isJson: boolean): string {
-    if (isJson) return JSON.stringify(value)
-    return formatValue(value)
   }
 
   private quoted(text: string, column: string): string {

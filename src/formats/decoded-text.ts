@@ -14,12 +14,17 @@ export type TextEncodingName = (typeof TEXT_ENCODINGS)[number]
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 /**
- * UTF-8 chunks are decoded in pieces: runs of ASCII bytes as one-byte strings, and only the short
- * pieces around non-ASCII bytes as UTF-8. A single "Gdańsk" (ń is outside Latin-1) would otherwise
- * make V8 hold the whole decoded chunk, and every field sliced from it, as a two-byte string, and
- * every later string operation on them slower: measured, 10% of a CSV-to-CSV run.
+ * UTF-8 chunks are decoded in pieces: the lines holding a character outside Latin-1 each alone, the
+ * rest as one-byte strings. A single "Gdańsk" (ń is outside Latin-1) would otherwise make V8 hold
+ * the whole decoded chunk, and every field sliced from it, as a two-byte string, and every later
+ * string operation on them slower: measured, 10% of a CSV-to-CSV run (docs/ARCHITECTURE.md D15).
+ * Only the lines holding non-ASCII bytes are decoded as UTF-8, several times slower than the Latin-1
+ * decoding (a copy) that is exact for ASCII (D19).
  */
-const MIN_UTF8_PIECE_BYTES = 2048
+/** A character decoded from a non-ASCII byte by Latin-1 decoding. */
+const NON_ASCII = /[\x80-\xff]/g
+/** A character outside Latin-1: V8 holds a string with one as two bytes per character. */
+const WIDE = /[\u0100-\uffff]/
 
 /** Byte length of a byte-order mark at the start of a stream, by encoding (latin1 has none). */
 const BOM_BYTES: Record<TextEncodingName, number> = { utf8: 3, latin1: 0, utf16le: 2 }
@@ -86,27 +91,48 @@ export class DecodedText {
     this.pendingChars += decoded.length
   }
 
-  /** Decodes bytes[start, end) (whole characters) as ASCII runs and small UTF-8 pieces. */
+  /**
+   * Decodes bytes[start, end) (whole characters): Latin-1 decoding (a copy) where the bytes are
+   * ASCII, UTF-8 decoding (several times slower) only for the lines holding other bytes. Lines with a
+   * character outside Latin-1 go in pieces of their own, the rest in one-byte pieces.
+   */
   private addUtf8(bytes: Buffer, start: number, end: number): void {
     if (start >= end) return
+    // One character per byte: ASCII where the bytes are, U+0080-U+00FF where they are not.
+    const latin = bytes.toString('latin1', start, end)
     if (isAscii(bytes.subarray(start, end))) {
-      this.add(bytes.toString('latin1', start, end))
+      this.add(latin)
       return
     }
-    if (end - start <= MIN_UTF8_PIECE_BYTES) {
-      this.add(bytes.toString('utf8', start, end))
-      return
+    NON_ASCII.lastIndex = 0
+    NON_ASCII.test(latin)
+    const group: string[] = []
+    let at = 0
+    for (let hit = NON_ASCII.lastIndex - 1; hit >= 0; ) {
+      const lineStart = Math.max(at, latin.lastIndexOf('\n', hit) + 1)
+      const newline = latin.indexOf('\n', hit)
+      const lineEnd = newline < 0 ? latin.length : newline + 1
+      if (lineStart > at) group.push(latin.slice(at, lineStart))
+      const line = bytes.toString('utf8', start + lineStart, start + lineEnd)
+      if (WIDE.test(line)) {
+        this.addGroup(group)
+        this.add(line)
+      } else {
+        group.push(line)
+      }
+      at = lineEnd
+      NON_ASCII.lastIndex = at
+      hit = at < latin.length && NON_ASCII.test(latin) ? NON_ASCII.lastIndex - 1 : -1
     }
-    // Cut at a line end near the middle: both halves then hold whole characters.
-    const middle = start + ((end - start) >> 1)
-    let cut = bytes.lastIndexOf(10, middle)
-    if (cut < start) cut = bytes.indexOf(10, middle)
-    if (cut < start || cut + 1 >= end) {
-      this.add(bytes.toString('utf8', start, end))
-      return
-    }
-    this.addUtf8(bytes, start, cut + 1)
-    this.addUtf8(bytes, cut + 1, end)
+    if (at < latin.length) group.push(at === 0 ? latin : latin.slice(at))
+    this.addGroup(group)
+  }
+
+  /** Adds one-byte pieces as one, and empties `group`. */
+  private addGroup(group: string[]): void {
+    if (group.length === 0) return
+    this.add(group.length === 1 ? group[0] : group.join(''))
+    group.length = 0
   }
 
   /** Characters that `merge` would add to `text`. */
@@ -137,8 +163,8 @@ export class DecodedText {
     if (this.pending.length === 0) return false
     this.settledOffset = this.offset
     const rest = this.pos < this.text.length ? this.text.slice(this.pos) : ''
-    // Piece by piece (see MIN_UTF8_PIECE_BYTES), but at least as much as the rest holds, so that a
-    // long record spread over many pieces costs amortized linear copying.
+    // Piece by piece (see addUtf8), but at least as much as the rest holds, so that a long record
+    // spread over many pieces costs amortized linear copying.
     let count = 1
     let added = this.pending[0].length
     while (count < this.pending.length && added < rest.length) added += this.pending[count++].length

@@ -152,8 +152,11 @@ export class RowFormat {
     return inferCsvSchema(names, records, { nullValues: this.options.csv!.nullValues, inferTypes: this.options.inferTypes })
   }
 
-  /** A parser for a stream, from its start or from `start` (a position saved after a record). */
-  parser(start: StreamPoint | undefined, csvFieldCount: number): RecordParser {
+  /**
+   * A parser for a stream, from its start or from `start` (a position saved after a record).
+   * `forDecoder`: its records go to this format's decoder only (CSV lines then come as `CsvLine`).
+   */
+  parser(start: StreamPoint | undefined, csvFieldCount: number, forDecoder = false): RecordParser {
     const { encoding, maxRecordBytes } = this.options
     const startOffset = start?.offset ?? 0
     const startLine = start?.line ?? 0
@@ -170,6 +173,7 @@ export class RowFormat {
           startOffset,
           startLine,
           maxRecordBytes,
+          fieldRanges: forDecoder,
         })
       }
       case 'jsonl':

@@ -207,7 +207,7 @@ export class FileInputReader implements Input {
         continue
       }
       const chunks = await openFileChunks(file.path, file.isGzip, start?.offset ?? 0)
-      const parser = this.format.parser(start, this.format.fieldCount(this.schema, probe))
+      const parser = this.format.parser(start, this.format.fieldCount(this.schema, probe), true)
       this.current = { index, chunks, parser, decoder, countedOffset: start?.offset ?? 0 }
       return this.current
     }

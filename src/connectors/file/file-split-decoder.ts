@@ -45,7 +45,7 @@ export function decodeFileSplit(format: RowFormat, split: Pick<InputSplit, 'payl
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
   const schema = internedSchema(context.schema)
   const decoder = format.decoderOf(schema, context.csvFieldIndexes)
-  const parser = format.parser({ offset: context.offset, line: context.line }, context.csvFieldCount ?? 0)
+  const parser = format.parser({ offset: context.offset, line: context.line }, context.csvFieldCount ?? 0, true)
   const max = Math.max(1, batchSize)
   let rows: Row[] = []
   let rejected: RejectedRecord[] = []
@@ -62,10 +62,17 @@ export function decodeFileSplit(format: RowFormat, split: Pick<InputSplit, 'payl
       continue
     }
     if (parser.done) break
-    // Chunks of the size `read` parses: the decoded text of a whole split would fall out of the caches.
+    // Chunks of the size `read` parses (the decoded text of a whole split would fall out of the
+    // caches), cut after a line end: the parser then starts each on a fresh line instead of copying
+    // the end of the last one in front of it.
     if (fed < bytes.length) {
-      parser.push(bytes.subarray(fed, fed + CHUNK_BYTES))
-      fed += CHUNK_BYTES
+      let end = Math.min(bytes.length, fed + CHUNK_BYTES)
+      if (end < bytes.length) {
+        const lineEnd = bytes.lastIndexOf(10, end - 1)
+        if (lineEnd >= fed) end = lineEnd + 1
+      }
+      parser.push(bytes.subarray(fed, end))
+      fed = end
     } else {
       parser.end()
     }
