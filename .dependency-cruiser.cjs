@@ -1,5 +1,5 @@
 // Import direction (STYLE.md "Layout shows the architecture"). Checked by `npm run lint`.
-const layers = ['core', 'expr', 'formats', 'connectors', 'processors', 'engine', 'store', 'scheduler', 'server', 'agent', 'cli']
+const layers = ['core', 'expr', 'formats', 'sql', 'connectors', 'processors', 'engine', 'store', 'scheduler', 'server', 'agent', 'cli']
 const only = (from, allowed) => ({
   name: `${from}-imports`,
   comment: `src/${from} may import only ${allowed.length ? allowed.join(', ') : 'nothing else in src'}`,
@@ -13,16 +13,17 @@ module.exports = {
     only('core', []),
     only('expr', ['core']),
     only('formats', ['core']),
-    only('connectors', ['core', 'expr', 'formats']),
+    only('sql', ['core', 'formats']),
+    only('connectors', ['core', 'expr', 'formats', 'sql']),
     only('processors', ['core', 'expr']),
-    only('engine', ['core', 'expr', 'formats']),
+    only('engine', ['core', 'expr', 'formats', 'sql']),
     only('store', ['core']),
     only('scheduler', ['core', 'engine', 'store']),
     only('server', ['core', 'engine', 'store', 'scheduler', 'expr']),
     only('agent', ['core', 'engine', 'store', 'scheduler']),
     {
       name: 'connectors-are-independent',
-      comment: 'one connector folder never imports another (shared code belongs in core or formats)',
+      comment: 'one connector folder never imports another (shared code belongs in core, formats or sql)',
       severity: 'error',
       from: { path: '^src/connectors/([^/]+)/' },
       to: { path: '^src/connectors/', pathNot: ['^src/connectors/$1/', '^src/connectors/index\\.ts$'] },

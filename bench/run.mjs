@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { databaseScenarios } from './database.mjs'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const root = join(benchDir, '..')
@@ -34,7 +35,7 @@ const hasGnuTime = existsSync('/usr/bin/time')
 /** Runs a command `runs` times; returns the best wall time and the peak RSS of that run. */
 function measure(label, command, args, options = {}) {
   let best
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < (options.runs ?? runs); i++) {
     const timeArgs = ['-f', '%e %M', command, ...args]
     const result = hasGnuTime
       ? spawnSync('/usr/bin/time', timeArgs, { cwd: options.cwd ?? benchDir, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], maxBuffer: 1 << 26 })
@@ -49,10 +50,10 @@ function measure(label, command, args, options = {}) {
   return best
 }
 
-function fustorRun(pipeline, env = {}) {
+function fustorRun(pipeline, env = {}, times = runs) {
   const file = join(outDir, `${pipeline.name}.yaml`)
   writeFileSync(file, pipeline.yaml)
-  return measure(`fustor ${pipeline.name}`, process.execPath, [fustor, 'run', '--quiet', file], { env: { FUSTOR_HOME: join(outDir, 'home'), ...env } })
+  return measure(`fustor ${pipeline.name}`, process.execPath, [fustor, 'run', '--quiet', file], { env: { FUSTOR_HOME: join(outDir, 'home'), ...env }, runs: times })
 }
 
 function countLines(path) {
@@ -150,32 +151,47 @@ output:
 ]
 
 const results = []
-for (const scenario of scenarios) {
+const context = { rows, runs, benchDir, dataDir, outDir, fustor, measure, fustorRun, usersCsv, has }
+const allScenarios = [...scenarios, ...(await databaseScenarios(context))]
+for (const scenario of allScenarios) {
   if (only.length > 0 && !only.includes(scenario.name)) continue
   process.stderr.write(`\n${scenario.name}: ${scenario.describe}\n`)
-  const { ours, peer, peerName } = scenario.run()
+  const outcome = await scenario.run()
+  const { ours } = outcome
+  // A scenario compares with one peer ({peer, peerName}) or several ({peers: [{name, result, bar}]}).
+  const peers = outcome.peers ?? (outcome.peerName ? [{ name: outcome.peerName, result: outcome.peer, bar: scenario.bar ?? {} }] : [])
   const count = scenario.rows ?? rows
   const result = {
     scenario: scenario.name,
     rows: count,
     fustor: { seconds: ours.seconds, rows_per_s: Math.round(count / ours.seconds), rss_mib: Math.round(ours.rssMiB) },
   }
-  if (peer) {
-    result[peerName] = { seconds: peer.seconds, rows_per_s: Math.round(count / peer.seconds), rss_mib: Math.round(peer.rssMiB) }
-    result.throughput_ratio = Number((peer.seconds / ours.seconds).toFixed(2))
-    result.memory_ratio = Number((ours.rssMiB / peer.rssMiB).toFixed(3))
-  } else if (peerName) {
-    result[peerName] = 'not installed'
+  const verdicts = []
+  const lines = [`  fustor: ${result.fustor.rows_per_s.toLocaleString('en-US')} rows/s, ${result.fustor.seconds}s, ${result.fustor.rss_mib} MiB`]
+  for (const peer of peers) {
+    const bar = peer.bar ?? {}
+    if (!peer.result) {
+      result[peer.name] = peer.missing ?? 'not installed'
+      lines.push(`  ${peer.name}: ${result[peer.name]}`)
+      continue
+    }
+    const seconds = peer.result.seconds
+    const entry = { seconds, rows_per_s: Math.round(count / seconds), rss_mib: Math.round(peer.result.rssMiB) }
+    entry.throughput_ratio = Number((seconds / ours.seconds).toFixed(2))
+    entry.time_ratio = Number((ours.seconds / seconds).toFixed(2))
+    entry.memory_ratio = Number((ours.rssMiB / peer.result.rssMiB).toFixed(3))
+    result[peer.name] = entry
+    if (peers.length === 1) Object.assign(result, { throughput_ratio: entry.throughput_ratio, memory_ratio: entry.memory_ratio })
+    if (bar.throughputRatio) verdicts.push(`${entry.throughput_ratio >= bar.throughputRatio ? 'meets' : 'MISSES'} >= ${bar.throughputRatio}x ${peer.name}'s throughput`)
+    if (bar.maxTimeRatio) verdicts.push(`${entry.time_ratio <= bar.maxTimeRatio ? 'meets' : 'MISSES'} within ${bar.maxTimeRatio}x ${peer.name}'s time`)
+    if (bar.memoryRatio) verdicts.push(`${entry.memory_ratio <= bar.memoryRatio ? 'meets' : 'MISSES'} <= ${bar.memoryRatio} of ${peer.name}'s memory`)
+    lines.push(`  ${peer.name}: ${entry.rows_per_s.toLocaleString('en-US')} rows/s, ${seconds}s, ${entry.rss_mib} MiB  throughput ratio ${entry.throughput_ratio}x, time ratio ${entry.time_ratio}, memory ${entry.memory_ratio}`)
   }
   const bar = scenario.bar ?? {}
-  const verdicts = []
-  if (bar.throughputRatio && result.throughput_ratio !== undefined) verdicts.push(`${result.throughput_ratio >= bar.throughputRatio ? 'meets' : 'MISSES'} >= ${bar.throughputRatio}x ${peerName}`)
-  if (bar.memoryRatio && result.memory_ratio !== undefined) verdicts.push(`${result.memory_ratio <= bar.memoryRatio ? 'meets' : 'MISSES'} <= ${bar.memoryRatio} of its memory`)
   if (bar.maxRssMiB) verdicts.push(`${ours.rssMiB <= bar.maxRssMiB ? 'meets' : 'MISSES'} <= ${bar.maxRssMiB} MiB RSS`)
   result.bar = verdicts.join(', ')
   results.push(result)
-  const peerText = peer ? `  ${peerName}: ${result[peerName].rows_per_s.toLocaleString('en-US')} rows/s, ${result[peerName].rss_mib} MiB  ratio ${result.throughput_ratio}x, memory ${result.memory_ratio}` : peerName ? `  ${peerName}: not installed` : ''
-  process.stderr.write(`  fustor: ${result.fustor.rows_per_s.toLocaleString('en-US')} rows/s, ${result.fustor.rss_mib} MiB${peerText}\n  ${result.bar}\n`)
+  process.stderr.write(`${lines.join('\n')}\n  ${result.bar}\n`)
 }
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), runs, results }, null, 2)}\n`)
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)

@@ -25,6 +25,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // Native addons find their binary relative to their own files: loaded from node_modules as they are.
+  external: ['better-sqlite3'],
   // CommonJS dependencies bundled into ES modules still call require() for Node's own modules.
   banner: { js: "import { createRequire as __fustorCreateRequire } from 'node:module'; const require = __fustorCreateRequire(import.meta.url);" },
 })

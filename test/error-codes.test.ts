@@ -47,6 +47,7 @@ const DYNAMIC_CODES: readonly { readonly file: string; readonly argument: string
   { file: 'src/expr/functions.ts', argument: 'error.code', reason: 'a date-pattern ConfigError re-thrown with its offset moved into the expression' },
   { file: 'src/expr/record-errors.ts', argument: 'error.code', reason: 'rethrowInPart() adds the expression part to a RecordError from core' },
   { file: 'src/processors/date-format-processor.ts', argument: 'error.code', reason: 'withColumn() adds the column name to a RecordError' },
+  { file: 'src/sql/table-output.ts', argument: 'error.code', reason: 'convertRow() adds the target column to a RecordError of castValue' },
   { file: 'src/engine/split-plan.ts', argument: 'data.code', reason: 'errorFromData() rebuilds, on the main thread, an error a worker thread raised with its own literal code' },
 ]
 

@@ -6,11 +6,13 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createRegistry } from '../src/cli/component-registry.js'
 import { referenceDocs } from '../src/cli/reference-docs.js'
 import { loadPipeline } from '../src/engine/pipeline-loader.js'
+import { preparePostgresShop, prepareMariadbShop, prepareSqliteShop } from './database-fixtures.js'
 import { fustor, ROOT } from './e2e/cli-harness.js'
+import { service } from './services.js'
 
 const registry = createRegistry()
 const workdir = mkdtempSync(join(tmpdir(), 'fustor-examples-'))
@@ -19,6 +21,22 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }))
 
 /** A pipeline whose first line is `# fustor-docs: lint-only` needs a service; it is only linted. */
 const LINT_ONLY = /^# fustor-docs: lint-only/
+/**
+ * `# fustor-docs: database`: it reads or writes the `shop` database (test/database-fixtures.ts),
+ * prepared in PostgreSQL, MariaDB and examples' data/shop.db before the examples run. Without the
+ * servers these examples are only linted (the services module says why; under CI they must run).
+ */
+const DATABASE = /^# fustor-docs: database/
+const postgres = await service('postgresql')
+const mariadb = await service('mariadb')
+const hasDatabases = postgres.available && mariadb.available
+
+beforeAll(async () => {
+  prepareSqliteShop(ROOT, join(workdir, 'data', 'shop.db'))
+  if (!hasDatabases) return
+  await preparePostgresShop(ROOT)
+  await prepareMariadbShop(ROOT)
+})
 
 interface Example {
   readonly name: string
@@ -54,6 +72,7 @@ describe('examples', () => {
     const { errors } = loadPipeline('example.yaml', example.yaml, registry, { env: {} })
     expect(errors.map((error) => error.format())).toEqual([])
     if (LINT_ONLY.test(example.yaml)) return
+    if (DATABASE.test(example.yaml) && !hasDatabases) return
     const file = join(workdir, `example-${Math.random().toString(36).slice(2)}.yaml`)
     writeFileSync(file, example.yaml)
     const env = { FUSTOR_HOME: join(workdir, '.fustor') }

@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js'
 import { didYouMean } from '../core/suggest.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, writeLine, type CliIo } from './cli-io.js'
 import { formatError } from './error-report.js'
+import { discoverCommand, discoverHelp, previewCommand, previewHelp } from './inspect-commands.js'
 import { lintCommand, lintHelp } from './lint-command.js'
 import { pluginsCommand, pluginsHelp } from './plugins-command.js'
 import { runCommand, runHelp } from './run-command.js'
@@ -19,6 +20,9 @@ Commands:
   run FILE          run a pipeline in the foreground, with progress
   lint FILE...      check pipeline files without running them
   test FILE...      run the test cases in pipeline files
+  preview FILE      print the first rows a pipeline would write, without writing
+  discover-schema FILE
+                    list the tables and columns of a pipeline's database
   plugins list      list inputs, processors and outputs
   plugins show TYPE show a component's settings, examples and JSON Schema
   help [COMMAND]    show help for a command
@@ -35,7 +39,8 @@ Examples:
 
 Exit codes: 0 ok, 1 run or test failed, 2 invalid file or usage,
 130 interrupted (the run can be continued with --resume).
-Environment: FUSTOR_HOME (default ~/.fustor) holds checkpoints and dead-letter files.
+Environment: FUSTOR_HOME (default ~/.fustor) holds checkpoints, dead-letter files
+and the schema cache.
 Docs: docs/pipelines.md, docs/expressions.md, docs/cli.md`
 
 type Command = (args: string[], io: CliIo) => Promise<number>
@@ -45,6 +50,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   lint: { run: lintCommand, help: lintHelp },
   test: { run: testCommand, help: testHelp },
   plugins: { run: pluginsCommand, help: pluginsHelp },
+  preview: { run: previewCommand, help: previewHelp },
+  'discover-schema': { run: discoverCommand, help: discoverHelp },
 }
 
 export function version(): string {

@@ -32,6 +32,8 @@ losing or repeating a row in file outputs.
 
 Options:
   --resume              continue the interrupted run of FILE from its checkpoint
+      --full-refresh    incremental inputs read everything again, not only the
+                        rows above where the last finished run of FILE ended
   -q, --quiet           print nothing but errors
       --progress MODE   auto (default: a live line on a terminal, a line every
                         10s otherwise), tty, plain or none
@@ -42,6 +44,7 @@ Options:
 Examples:
   fustor run examples/demo.yaml
   fustor run --resume nightly-copy.yaml
+  fustor run --full-refresh incremental-orders.yaml
   DB_PASSWORD=secret fustor run copy.yaml      # copy.yaml says \${DB_PASSWORD}
   fustor run --progress plain big-copy.yaml > run.log 2>&1
 
@@ -54,6 +57,7 @@ export async function runCommand(args: string[], io: CliIo, registry: Registry =
     allowPositionals: true,
     options: {
       resume: { type: 'boolean', default: false },
+      'full-refresh': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       progress: { type: 'string', default: 'auto' },
       'log-level': { type: 'string', default: 'warn' },
@@ -117,6 +121,7 @@ export async function runCommand(args: string[], io: CliIo, registry: Registry =
     checkpoints,
     resume,
     runId,
+    fullRefresh: values['full-refresh'],
     defaultDeadLetter: defaultDeadLetter(registry, deadLetterFile),
     // Beside this module, bundled or not (scripts/build.mjs keeps both entries in one folder).
     workerModule: new URL('./split-worker-main.js', import.meta.url).href,

@@ -22,6 +22,7 @@
  *   close()               exactly once, also after a failed open; must not throw for a closed resource.
  */
 import type { Static, TSchema } from 'typebox'
+import type { RetryPolicy } from './backoff.js'
 import type { Batch, InputBatch, Position, RejectedRecord } from './batch.js'
 import type { JsonValue, Row, Schema } from './schema.js'
 
@@ -72,6 +73,44 @@ interface DefinitionBase<S extends TSchema> {
   readonly categories?: readonly string[]
   readonly config: S
   readonly examples: readonly ComponentExample[]
+  /**
+   * Lists the tables (or collections, files) the component's connection can see, with their columns
+   * (`fustor discover-schema`, the API's schema browser). Connects; throws as open() does.
+   */
+  discover?(config: Static<S>, options: DiscoverOptions): Promise<DiscoveredSchema>
+  /** Where `discover` looks, without credentials and without connecting (`DiscoveredSchema.location`, the cache key). */
+  location?(config: Static<S>): string
+}
+
+export interface DiscoverOptions {
+  /** Table patterns (`public.*`, `orders_*`); all tables when empty. */
+  readonly tables?: readonly string[]
+}
+
+/** What a source holds, as `discover` finds it; JSON, cached under FUSTOR_HOME/schema_cache/. */
+export interface DiscoveredSchema {
+  /** The component type: `postgresql`. */
+  readonly type: string
+  /** Where, without credentials: `127.0.0.1:5432/shop`. */
+  readonly location: string
+  readonly discovered_at: string
+  readonly tables: readonly DiscoveredTable[]
+}
+
+export interface DiscoveredTable {
+  readonly schema?: string
+  readonly name: string
+  readonly primary_key: readonly string[]
+  readonly columns: readonly DiscoveredColumn[]
+}
+
+export interface DiscoveredColumn {
+  readonly name: string
+  /** Fustor's logical type as written in configs: `decimal(10,2)`, `timestamptz`. */
+  readonly type: string
+  /** The database's own type: `numeric(10,2)`, `bigint unsigned`. */
+  readonly native_type?: string
+  readonly nullable: boolean
 }
 
 // ---------------------------------------------------------------------------------------------- inputs
@@ -83,6 +122,13 @@ export interface InputContext extends ComponentContext {
   readonly lingerMs: number
   /** Position from the checkpoint: continue after it. Undefined for a fresh start. */
   readonly resumeFrom: Position | undefined
+  /**
+   * Where the last finished run of the same pipeline ended (its last position), for inputs that read
+   * incrementally; undefined for the first run or with `fustor run --full-refresh`.
+   */
+  readonly previousRun?: Position
+  /** The run's retry policy (`settings.retry`), for inputs that reconnect on their own. */
+  readonly retry?: RetryPolicy
 }
 
 export interface InputProgress {
@@ -264,10 +310,11 @@ export interface Output {
   /**
    * Makes everything written so far durable and returns the state needed to resume from here
    * (e.g. the file length); saved in the checkpoint and handed back as `resumeState`. The engine
-   * calls it before it saves a checkpoint (invariant 1). Outputs whose writes are durable on return
-   * need not implement it.
+   * calls it before it saves a checkpoint (invariant 1), retrying it after a transient error. Outputs
+   * whose writes are durable on return need not implement it. An output that gathers rows across
+   * writes refuses the ones the target rejects through `ctx` (they count as failed, not written).
    */
-  commit?(): Promise<JsonValue | undefined>
+  commit?(ctx?: WriteContext): Promise<JsonValue | undefined>
   /** The input ended and everything is committed: publish the result (e.g. rename into place). */
   finish?(): Promise<void>
   /**

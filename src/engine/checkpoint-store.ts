@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Position } from '../core/batch.js'
 import { ConfigError } from '../core/errors.js'
 import type { JsonValue } from '../core/schema.js'
@@ -43,6 +43,13 @@ export interface Checkpoint {
   readonly counters: RunCounters
 }
 
+/** Where a finished run ended: the next run of the same file starts incremental reads above it. */
+export interface LastRun {
+  readonly run_id: string
+  readonly finished_at: string
+  readonly position: Position
+}
+
 export class CheckpointStore {
   readonly directory: string
 
@@ -59,13 +66,8 @@ export class CheckpointStore {
 
   async load(pipelineFile: string): Promise<Checkpoint | undefined> {
     const path = this.pathFor(pipelineFile)
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
+    const text = await readIfExists(path)
+    if (text === undefined) return undefined
     let checkpoint: Checkpoint
     try {
       checkpoint = JSON.parse(text) as Checkpoint
@@ -81,23 +83,58 @@ export class CheckpointStore {
   }
 
   async save(checkpoint: Checkpoint): Promise<void> {
-    await mkdir(this.directory, { recursive: true })
-    const path = this.pathFor(checkpoint.pipeline)
+    await this.writeDurably(this.pathFor(checkpoint.pipeline), checkpoint)
+  }
+
+  /** Written aside, fsynced and renamed: a crash leaves the old file or the new one. */
+  private async writeDurably(path: string, value: unknown): Promise<void> {
+    await mkdir(dirname(path), { recursive: true })
     const temporary = `${path}.${randomUUID().slice(0, 8)}.tmp`
     const handle = await open(temporary, 'w')
     try {
-      await handle.writeFile(`${JSON.stringify(checkpoint, null, 2)}\n`)
+      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`)
       await handle.sync()
     } finally {
       await handle.close()
     }
     await rename(temporary, path)
     // The rename is durable only once the directory is: the input is acknowledged right after.
-    await syncDirectory(this.directory)
+    await syncDirectory(dirname(path))
+  }
+
+  /** Where the last finished run of a pipeline file ended (incremental inputs), if one did. */
+  async loadLastRun(pipelineFile: string): Promise<Position | undefined> {
+    const path = this.lastRunPathFor(pipelineFile)
+    const text = await readIfExists(path)
+    if (text === undefined) return undefined
+    try {
+      return (JSON.parse(text) as LastRun).position
+    } catch (error) {
+      throw new ConfigError('checkpoint.corrupt', `${path} is not valid JSON`, { cause: error, hint: 'delete it (the next run then reads everything again), or run with --full-refresh' })
+    }
+  }
+
+  async saveLastRun(pipelineFile: string, lastRun: LastRun): Promise<void> {
+    await this.writeDurably(this.lastRunPathFor(pipelineFile), { pipeline: resolve(pipelineFile), ...lastRun })
+  }
+
+  /** FUSTOR_HOME/last_run/<name>-<hash>.json: named as the checkpoint, kept after it is removed. */
+  lastRunPathFor(pipelineFile: string): string {
+    return join(dirname(this.directory), 'last_run', basename(this.pathFor(pipelineFile)))
   }
 
   async remove(pipelineFile: string): Promise<void> {
     await rm(this.pathFor(pipelineFile), { force: true })
+  }
+}
+
+/** A file's text, or undefined when there is no such file. */
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
 }
 

@@ -51,6 +51,8 @@ export interface RunOptions {
    * `serveSplits(registry)` (src/cli/split-worker-main.ts). Without it a run stays on one thread.
    */
   readonly workerModule?: string
+  /** Ignore where the last finished run ended (`fustor run --full-refresh`): incremental inputs read everything. */
+  readonly fullRefresh?: boolean
 }
 
 /** `threads: auto` goes parallel from this input size on: below it, starting workers costs more. */
@@ -275,6 +277,8 @@ export class PipelineRun {
         batchSize: plan.settings.batchSize,
         lingerMs: plan.settings.lingerMs,
         resumeFrom: resume?.input.position,
+        previousRun: this.options.fullRefresh ? undefined : await this.options.checkpoints.loadLastRun(this.plan.file),
+        retry: plan.settings.retry,
       }),
     )
     this.input = input
@@ -382,6 +386,10 @@ export class PipelineRun {
         await this.options.checkpoints.save(this.lastCheckpoint)
       }
     }
+    // Where this run ended, for the next run of the file (incremental inputs continue above it). A run
+    // that read nothing keeps the last one's.
+    const position = this.lastPosition === NO_POSITION ? this.options.resume?.input.position : this.lastPosition
+    if (position !== undefined && position !== null) await this.options.checkpoints.saveLastRun(this.plan.file, { run_id: this.runId, finished_at: new Date().toISOString(), position })
     await this.options.checkpoints.remove(this.plan.file)
     this.hasCheckpoint = false
   }
@@ -535,7 +543,22 @@ export class PipelineRun {
         if (item === undefined || item === QUEUE_TIMEOUT || this.isAborted()) break
         if (item.kind === 'barrier') {
           // An output a resumed run already published keeps the state it was published with.
-          const state = isPublished ? (this.options.resume?.outputs[sink.path] ?? null) : ((await inComponent(sink.path, async () => output!.commit?.())) ?? null)
+          const state = isPublished
+            ? (this.options.resume?.outputs[sink.path] ?? null)
+            : ((await this.retrying(
+                `commit ${sink.label}`,
+                () => {
+                  refused = []
+                  return inComponent(sink.path, async () => output!.commit?.(context))
+                },
+                this.failing.signal,
+              )) ?? null)
+          // Rows the output gathered and the target then refused: failed, not written; they belong
+          // before this barrier.
+          for (const failed of refused) this.reject(failed, epoch)
+          sink.written -= refused.length
+          this.counters.written -= refused.length
+          refused = []
           epoch = item.barrier.epoch
           item.barrier.written += sink.written
           this.reached(item.barrier, sink.path, state)

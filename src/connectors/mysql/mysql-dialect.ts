@@ -1,0 +1,20 @@
+/**
+ * The MySQL / MariaDB dialect: identifier quoting, placeholders and CREATE TABLE types. Apart from
+ * the driver so that the component definitions need not load mysql2 (src/sql/lazy-driver.ts).
+ */
+import type { Column } from '../../core/schema.js'
+import type { SqlDialect } from '../../sql/driver.js'
+import { mysqlColumnType } from './mysql-types.js'
+
+/** `` `name` `` with backticks doubled: every identifier reaching SQL goes through it. */
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``
+}
+
+export const mysqlDialect: SqlDialect = {
+  name: 'mysql',
+  quoteIdentifier,
+  placeholder: () => '?',
+  columnType: (column: Column, isKey: boolean) => mysqlColumnType(column, isKey),
+  defaultSchema: (settings) => (settings.database === '' ? undefined : settings.database),
+}
