@@ -96,7 +96,7 @@ output:
             `LOAD DATABASE
   FROM mysql://${MARIADB.user}@${MARIADB.host}:${MARIADB.port}/${DATABASE}
   INTO postgresql://${PG.user}@${PG.host}:${PG.port}/${DATABASE}
-  WITH include drop, create tables, create no indexes, reset no sequences, workers = 2, concurrency = 1
+  WITH include drop, create tables, create indexes, reset sequences
   INCLUDING ONLY TABLE NAMES MATCHING 'users'
   ALTER SCHEMA '${DATABASE}' RENAME TO 'pgloader_bench';
 `,
