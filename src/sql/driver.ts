@@ -151,6 +151,11 @@ export interface SqlDialect {
   columnType(column: Column, isKey: boolean): string
   /** The default schema when a table has none: `public` (postgresql), the connection's database (mysql), `main` (sqlite). */
   readonly defaultSchema: (settings: ConnectionSettings) => string | undefined
+  /**
+   * A cheap query for about how many rows a table holds (the planner's statistics where there are
+   * some), for the progress line's ETA: one row, one column; NULL or a negative number when unknown.
+   */
+  estimateRows?(table: TableRef): { readonly sql: string; readonly params: readonly Value[] }
 }
 
 export interface SqlDriver {

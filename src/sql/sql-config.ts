@@ -84,7 +84,7 @@ export const writeConfig = Type.Object(
     }),
     batch_size: Type.Integer({
       minimum: 1,
-      default: 5000,
+      default: 3000,
       description:
         'Rows per transaction: rows are gathered until there are this many, or a checkpoint is due. Larger is faster (fewer commits) and holds more rows in memory.',
     }),

@@ -18,7 +18,7 @@
  */
 import type { InputBatch, Position, RejectedRecord } from '../core/batch.js'
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from '../core/backoff.js'
-import type { Input, InputContext } from '../core/component.js'
+import type { Input, InputContext, InputProgress } from '../core/component.js'
 import { ConfigError, FatalError, isTransient } from '../core/errors.js'
 import type { Column, JsonValue, Row, Schema, Value } from '../core/schema.js'
 import { closestMatch } from '../core/suggest.js'
@@ -76,6 +76,7 @@ export class TableInput implements Input {
   private readonly connections = new Set<SqlConnection>()
   private queue: AsyncQueue<QueueItem> | undefined
   private started = false
+  private rowsTotal: number | undefined
   private pending = 0
   private readonly stopping = new AbortController()
 
@@ -95,6 +96,7 @@ export class TableInput implements Input {
     this.connection = connection
     const plan = await this.planRead(connection)
     this.plan = plan
+    this.rowsTotal = await this.estimateRows(connection, plan)
     const resume = this.ctx.resumeFrom as unknown as TablePosition | null | undefined
     if (resume != null) {
       this.state = this.resumedState(resume, plan)
@@ -106,6 +108,25 @@ export class TableInput implements Input {
     this.plan = { ...plan, where, params }
     const ranges = await this.planRanges(connection, this.plan)
     this.state = { key: [...plan.key], ranges, incremental: incremental?.state, rows: 0 }
+  }
+
+  progress(): InputProgress {
+    return this.rowsTotal === undefined ? {} : { rowsTotal: Math.max(this.rowsTotal, this.state?.rows ?? 0) }
+  }
+
+  /** About how many rows a whole-table read will give (progress and ETA); undefined with a filter or window, or when the database cannot tell. */
+  private async estimateRows(connection: SqlConnection, plan: ReadPlan): Promise<number | undefined> {
+    const estimate = this.driver.dialect.estimateRows
+    if (estimate === undefined || plan.table === undefined || plan.where.length > 0 || this.config.incremental !== undefined) return undefined
+    try {
+      const { sql, params } = estimate(plan.table)
+      const value = (await connection.query(sql, params)).rows[0]?.[0]
+      const rows = value === null || value === undefined ? NaN : Number(value)
+      return Number.isFinite(rows) && rows >= 0 ? rows : undefined
+    } catch (error) {
+      this.ctx.logger.debug(`no row estimate for ${this.label()}: ${(error as Error).message}`)
+      return undefined
+    }
   }
 
   async read(): Promise<InputBatch | null> {

@@ -34,22 +34,28 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const settings = (readOnly: boolean) => resolveConnection('sqlite', 0, { connection: { path: file, options: {} } }, readOnly)
 
-async function readAll(config: TableInputConfig, options: { resumeFrom?: Position; previousRun?: Position; batchSize?: number } = {}): Promise<{ ids: number[]; batches: InputBatch[] }> {
+async function readAll(
+  config: TableInputConfig,
+  options: { resumeFrom?: Position; previousRun?: Position; batchSize?: number } = {},
+): Promise<{ ids: number[]; batches: InputBatch[]; rowsTotal: number | undefined }> {
   const input = new TableInput(sqliteDriver, settings(true), config, { zeroDates: 'null' }, inputContext({ batchSize: options.batchSize ?? 100, resumeFrom: options.resumeFrom }), options.previousRun)
   const batches: InputBatch[] = []
+  let rowsTotal: number | undefined
   try {
     await input.open()
+    rowsTotal = input.progress().rowsTotal
     for (let batch = await input.read(); batch !== null; batch = await input.read()) batches.push(batch)
   } finally {
     await input.close()
   }
-  return { ids: batches.flatMap((b) => b.rows.map((row) => Number(row[0]))), batches }
+  return { ids: batches.flatMap((b) => b.rows.map((row) => Number(row[0]))), batches, rowsTotal }
 }
 
 describe('TableInput', () => {
   test('reads a table in key order, every row once', async () => {
-    const { ids, batches } = await readAll({ query: { table: 'numbers' }, parallelism: 1 })
+    const { ids, batches, rowsTotal } = await readAll({ query: { table: 'numbers' }, parallelism: 1 })
     expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+    expect(rowsTotal).toBe(1000) // for the progress line's ETA
     expect(batches[0].schema.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id int', 'label string', 'at timestamp'])
     expect(batches[0].schema.primaryKey).toEqual(['id'])
   })
@@ -75,6 +81,7 @@ describe('TableInput', () => {
     const config: TableInputConfig = { query: { table: 'numbers', filter: 'id <= 600' }, parallelism: 2, incremental: { column: 'id', start: 101 } }
     const first = await readAll(config)
     expect(first.ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 101))
+    expect(first.rowsTotal).toBeUndefined() // a filter: the table's size says nothing
     const last = first.batches.at(-1)!.position
     const next = await readAll({ ...config, query: { table: 'numbers', filter: 'id <= 700' } }, { previousRun: last })
     expect(next.ids.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 601))

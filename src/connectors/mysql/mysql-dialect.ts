@@ -17,4 +17,9 @@ export const mysqlDialect: SqlDialect = {
   placeholder: () => '?',
   columnType: (column: Column, isKey: boolean) => mysqlColumnType(column, isKey),
   defaultSchema: (settings) => (settings.database === '' ? undefined : settings.database),
+  // InnoDB's estimate from its statistics (within tens of percent).
+  estimateRows: (table) => ({
+    sql: 'SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
+    params: [table.schema ?? null, table.name],
+  }),
 }

@@ -24,4 +24,9 @@ export const sqliteDialect: SqlDialect = {
   placeholder: () => '?',
   columnType: sqliteColumnType,
   defaultSchema: () => 'main',
+  // SQLite keeps no row count: the largest rowid is one index lookup, and exact for tables never deleted from.
+  estimateRows: (table) => ({
+    sql: `SELECT MAX(rowid) FROM ${table.schema === undefined ? quoteIdentifier(table.name) : `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`}`,
+    params: [],
+  }),
 }
