@@ -5,12 +5,15 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import picomatch from 'picomatch'
 import type { DiscoveredSchema, InputDefinition, OutputDefinition } from '../core/component.js'
 import type { Row, Schema } from '../core/schema.js'
 import { formatType } from '../core/schema.js'
 import { formatValue } from '../core/values.js'
+import { ConfigError } from '../core/errors.js'
 import { redactor } from '../engine/dead-letter.js'
 import { loadPipelineFile, type ComponentPlan, type PipelinePlan } from '../engine/pipeline-loader.js'
+import { inComponent } from '../engine/pipeline-run.js'
 import { previewPipeline } from '../engine/preview.js'
 import type { Registry } from '../engine/registry.js'
 import { SchemaCache } from '../engine/schema-cache.js'
@@ -92,6 +95,8 @@ export async function discoverCommand(args: string[], io: CliIo, registry: Regis
   let config: unknown
   let redact = (text: string): string => text
   let source: Parameters<typeof formatError>[1]
+  // Config errors of the component point into the file (`input.config.url`); with --url, at the flag.
+  let componentPath = 'input'
   if (values.type !== undefined || values.url !== undefined) {
     if (positionals.length > 0) throw new UsageError('give either a FILE or --type with --url, not both')
     if (values.type === undefined || values.url === undefined) throw new UsageError('--type and --url go together')
@@ -118,6 +123,7 @@ export async function discoverCommand(args: string[], io: CliIo, registry: Regis
     }
     definition = component.definition
     config = component.config
+    componentPath = component.path
     redact = redactor(loaded.plan.secrets)
     source = loaded.source
   }
@@ -133,12 +139,13 @@ export async function discoverCommand(args: string[], io: CliIo, registry: Regis
       }
       schema = filterTables(cached, tables)
     } else {
-      schema = await definition.discover!(config as never, { tables })
+      const discover = definition.discover!
+      schema = await inComponent(componentPath, () => discover(config as never, { tables }))
       if (tables.length === 0) await cache.save(schema)
     }
   } catch (error) {
     writeLine(io.stderr, `error: ${formatError(error, source, redact)}`)
-    return (error as { code?: string }).code?.startsWith('sql.') || error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED
+    return error instanceof ConfigError ? EXIT_USAGE : EXIT_FAILED
   }
   if (values.format === 'json') writeLine(io.stdout, JSON.stringify(schema, null, 2))
   else printDiscovered(io, schema)
@@ -147,8 +154,8 @@ export async function discoverCommand(args: string[], io: CliIo, registry: Regis
 
 function filterTables(schema: DiscoveredSchema, patterns: readonly string[]): DiscoveredSchema {
   if (patterns.length === 0) return schema
-  const regexes = patterns.map((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i'))
-  const matches = (name: string): boolean => regexes.some((regex) => regex.test(name))
+  // As live discovery matches (sql/discovery.ts).
+  const matches = picomatch([...patterns], { nocase: true })
   return { ...schema, tables: schema.tables.filter((t) => matches(t.name) || matches(t.schema === undefined ? t.name : `${t.schema}.${t.name}`)) }
 }
 
@@ -204,7 +211,7 @@ export async function previewCommand(args: string[], io: CliIo, registry: Regist
     result = await previewPipeline(plan, { home: fustorHome(io, values.home), logger: consoleLogger(io.stderr, 'warn'), limit, maxRowsRead })
   } catch (error) {
     writeLine(io.stderr, `error: ${formatError(error, loaded.source, redact)}`)
-    return (error as { name?: string }).name === 'ConfigError' ? EXIT_USAGE : EXIT_FAILED
+    return error instanceof ConfigError ? EXIT_USAGE : EXIT_FAILED
   }
   if (values.format === 'json') {
     const outputs = result.outputs.map((output) => ({ name: output.name, columns: columnsOf(output.schema), rows: output.rows.map((row) => objectOf(output.schema, row)) }))

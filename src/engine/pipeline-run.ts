@@ -621,7 +621,8 @@ export class PipelineRun {
         const first = deadLetter.pending[0]
         if (isBarrier(first)) {
           deadLetter.pending.shift()
-          const state = deadLetter.sink.isOpen ? ((await deadLetter.sink.output!.commit?.()) ?? null) : null
+          const output = deadLetter.sink.output
+          const state = deadLetter.sink.isOpen ? ((await this.retrying(`commit ${deadLetter.sink.label}`, async () => output!.commit?.({ reject: refuse }), this.failing.signal)) ?? null) : null
           committed = first.epoch
           first.failed += deadLetter.records
           this.completeBarrier(first, state)
@@ -887,7 +888,8 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
  * exist) has a path relative to the component's config: placed under the component's, so that the
  * message names the place in the file (invariant 4).
  */
-async function inComponent<T>(path: string, call: () => Promise<T>): Promise<T> {
+/** Runs a component's method; a ConfigError it throws gets the component's config path in front of its own. */
+export async function inComponent<T>(path: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (error) {

@@ -9,6 +9,7 @@ import type { Logger } from '../core/component.js'
 import { errorMessage } from '../core/errors.js'
 import type { Row, Schema } from '../core/schema.js'
 import type { PipelinePlan } from './pipeline-loader.js'
+import { inComponent } from './pipeline-run.js'
 import { ProcessorChain } from './processor-chain.js'
 
 export interface PreviewOptions {
@@ -57,20 +58,20 @@ export async function previewPipeline(plan: PipelinePlan, options: PreviewOption
   })
   const outputs = chain.outputs()
   const isFull = (): boolean => outputs.every((output) => (received.get(output.plan.path)?.rows.length ?? 0) >= limit)
-  const input = plan.input.definition.create(plan.input.config, {
+  const input = await inComponent(plan.input.path, async () => plan.input.definition.create(plan.input.config, {
     ...base,
     path: plan.input.path,
     batchSize: Math.min(plan.settings.batchSize, Math.max(limit, 100)),
     lingerMs: plan.settings.lingerMs,
     resumeFrom: undefined,
     retry: plan.settings.retry,
-  })
+  }))
   let inputSchema: Schema | undefined
   let rowsRead = 0
   try {
-    await input.open()
+    await inComponent(plan.input.path, () => input.open())
     while (!isFull() && rowsRead < maxRowsRead && !signal.aborted) {
-      const batch = await input.read()
+      const batch = await inComponent(plan.input.path, () => input.read())
       if (batch === null) break
       inputSchema ??= batch.schema
       rowsRead += batch.rows.length

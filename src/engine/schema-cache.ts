@@ -3,7 +3,7 @@
  * component type and location, so that the console and the API need not ask the database again.
  * `fustor discover-schema` refreshes an entry; `--cached` reads it without connecting.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DiscoveredSchema } from '../core/component.js'
@@ -42,7 +42,7 @@ export class SchemaCache {
   async save(schema: DiscoveredSchema): Promise<string> {
     await mkdir(this.directory, { recursive: true })
     const path = this.pathFor(schema.type, schema.location)
-    const temporary = `${path}.tmp`
+    const temporary = `${path}.${randomUUID().slice(0, 8)}.tmp`
     await writeFile(temporary, `${JSON.stringify(schema, null, 2)}\n`)
     await rename(temporary, path)
     return path

@@ -23,7 +23,7 @@ import { ConfigError, FatalError, isTransient } from '../core/errors.js'
 import type { Column, JsonValue, Row, Schema, Value } from '../core/schema.js'
 import { closestMatch } from '../core/suggest.js'
 import { castValue, toJsonValue } from '../core/values.js'
-import type { ColumnInfo, ConnectionSettings, ReadOptions, SqlConnection, SqlDriver, TableRef } from './driver.js'
+import type { ColumnInfo, ConnectionSettings, ReadOptions, SqlConnection, SqlDriver, TableInfo, TableRef } from './driver.js'
 import { qualifiedName, tableLabel } from './driver.js'
 import { nameList, parseTableName, type IncrementalConfig, type ReadQueryConfig } from './sql-config.js'
 
@@ -45,7 +45,7 @@ interface RangeState {
 export interface TablePosition {
   readonly key: string[]
   readonly ranges: RangeState[]
-  readonly incremental?: { readonly column: string; readonly from: JsonValue; readonly inclusive: boolean; readonly to: JsonValue }
+  readonly incremental?: { readonly column: string; readonly source?: string; readonly from: JsonValue; readonly inclusive: boolean; readonly to: JsonValue }
   /** Rows delivered (for a keyless stream, what a resumed run reads again). */
   readonly rows: number
 }
@@ -77,6 +77,7 @@ export class TableInput implements Input {
   private queue: AsyncQueue<QueueItem> | undefined
   private started = false
   private rowsTotal: number | undefined
+  private failure: unknown
   private pending = 0
   private readonly stopping = new AbortController()
 
@@ -132,12 +133,17 @@ export class TableInput implements Input {
   async read(): Promise<InputBatch | null> {
     const state = this.state!
     const plan = this.plan!
+    if (this.failure !== undefined) throw this.failure
     if (!this.started) this.start()
     for (;;) {
       if (this.pending === 0) return null
       const item = await this.queue!.pop(this.ctx.signal)
       if (item === undefined) return null
-      if ('error' in item) throw item.error
+      if ('error' in item) {
+        // Every later read fails the same way: the range that failed has stopped for good.
+        this.failure = item.error
+        throw item.error
+      }
       const range = state.ranges[item.range]
       if ('done' in item) {
         range.done = true
@@ -205,15 +211,36 @@ export class TableInput implements Input {
     const available = info.columns.map((c) => c.column.name)
     const wanted = nameList(query.columns) ?? available
     for (const name of wanted) this.columnIndexOf(info.columns, name, 'query.columns', `table ${tableLabel(table)}`)
-    const key = query.split_key !== undefined ? [query.split_key] : [...info.primaryKey]
-    if (query.split_key !== undefined) this.columnIndexOf(info.columns, query.split_key, 'query.split_key', `table ${tableLabel(table)}`)
-    // Key columns the selection lacks are read too (the position needs them) and cut off each row.
-    const added = key.filter((name) => !wanted.includes(name))
+    const key = this.keyOf(info, table)
+    const incremental = this.config.incremental?.column
+    if (incremental !== undefined) this.columnIndexOf(info.columns, incremental, 'incremental.column', `table ${tableLabel(table)}`)
+    // Key and incremental columns the selection lacks are read too (the position and the window
+    // need them) and cut off each row.
+    const added = [...new Set([...key, ...(incremental === undefined ? [] : [incremental])])].filter((name) => !wanted.includes(name))
     const selected = [...wanted, ...added]
     const select = `SELECT ${selected.map(q).join(', ')} FROM ${qualifiedName(dialect, table)}`
     const described = await connection.describeQuery(select)
     const keyIndexes = key.map((name) => selected.indexOf(name))
     return this.finishPlan(table, select, where, described, key, keyIndexes, added.length, info.primaryKey)
+  }
+
+  /**
+   * The columns rows are ordered and resumed by: `split_key` followed by the primary-key columns
+   * it is not (a split key with repeated values would otherwise skip the rest of a run of equal
+   * values on resume), or the primary key.
+   */
+  private keyOf(info: TableInfo, table: TableRef): string[] {
+    const splitKey = this.config.query.split_key
+    if (splitKey === undefined) return [...info.primaryKey]
+    const index = this.columnIndexOf(info.columns, splitKey, 'query.split_key', `table ${tableLabel(table)}`)
+    // `key > last` never matches NULL: rows with a NULL split key would be skipped.
+    if (info.columns[index].column.nullable !== false && !info.primaryKey.includes(splitKey)) {
+      throw new ConfigError('sql.split_key_nullable', `split key ${splitKey} may be NULL, and rows where it is would never be read`, {
+        path: 'query.split_key',
+        hint: 'choose a NOT NULL column (the primary key is the default), or declare this one NOT NULL',
+      })
+    }
+    return [splitKey, ...info.primaryKey.filter((name) => name !== splitKey)]
   }
 
   private finishPlan(
@@ -229,8 +256,8 @@ export class TableInput implements Input {
     const visible = columns.slice(0, columns.length - addedColumns).map((c) => c.column)
     const names = new Set(visible.map((c) => c.name))
     const schema: Schema = primaryKey.length > 0 && primaryKey.every((name) => names.has(name)) ? { columns: visible, primaryKey: [...primaryKey] } : { columns: visible }
-    if (this.config.parallelism > 1 && (key.length !== 1 || !columns[keyIndexes[0]].isInteger)) {
-      const why = key.length === 0 ? 'there is no key (no primary key and no `query.split_key`)' : key.length > 1 ? `the key (${key.join(', ')}) has several columns` : `${key[0]} is not an integer column`
+    if (this.config.parallelism > 1 && (key.length === 0 || !columns[keyIndexes[0]].isInteger)) {
+      const why = key.length === 0 ? 'there is no key (no primary key and no `query.split_key`)' : `${key[0]} is not an integer column`
       throw new ConfigError('sql.parallel_needs_integer_key', `parallelism ${this.config.parallelism} splits an integer key into ranges, but ${why}`, {
         path: 'parallelism',
         hint: 'set `query.split_key` to an integer column, or parallelism: 1',
@@ -259,7 +286,10 @@ export class TableInput implements Input {
     const index = this.columnIndexOf(plan.columns, incremental.column, 'incremental.column', plan.table ? `table ${tableLabel(plan.table)}` : 'the query')
     const column = plan.columns[index].column
     const previous = (this.previousRun as unknown as TablePosition | undefined)?.incremental
-    const from = previous !== undefined && previous.column === incremental.column ? previous.to : null
+    // The mark is for this table and column: pointed at another, the file starts over (with a note).
+    const isSameSource = previous !== undefined && previous.column === incremental.column && (previous.source === undefined || previous.source === this.label())
+    if (previous !== undefined && !isSameSource) this.ctx.logger.warn(`the last run read ${previous.source ?? 'another source'} by ${previous.column}: reading ${this.label()} from the start`)
+    const from = isSameSource ? previous.to : null
     const start = from === null && incremental.start !== undefined ? this.castConfigValue(incremental.start, column, 'incremental.start') : null
     const lower: Value = from === null ? start : castValue(from as Value, column)
     const params = [...plan.params]
@@ -280,7 +310,7 @@ export class TableInput implements Input {
     // Nothing new: read nothing, and keep the old mark.
     if (upper === null) conditions.push('1 = 0')
     else conditions.push(`${q(incremental.column)} <= ${placeholder(castValue(upper, column))}`)
-    const state = { column: incremental.column, from: lower === null ? null : toJsonValue(lower), inclusive: from === null, to: upper === null ? (from ?? null) : toJsonValue(castValue(upper, column)) }
+    const state = { column: incremental.column, source: this.label(), from: lower === null ? null : toJsonValue(lower), inclusive: from === null, to: upper === null ? (from ?? null) : toJsonValue(castValue(upper, column)) }
     this.ctx.logger.info(`incremental read of ${incremental.column} ${lower === null ? 'from the start' : `above ${String(state.from)}`} up to ${String(state.to)}`)
     return { conditions, params: windowParams, state }
   }
@@ -376,6 +406,8 @@ export class TableInput implements Input {
     const queue = this.queue!
     let after = range.after
     let attempt = 0
+    /** Rows this reader queued since it started: a keyless stream can start over only before the first. */
+    let pushed = 0
     let connection: SqlConnection | undefined = index === 0 ? this.connection : undefined
     const chunkRows = this.config.fetch?.size ?? this.ctx.batchSize
     const keyIndexes = plan.keyIndexes
@@ -393,6 +425,7 @@ export class TableInput implements Input {
           }
           if (plan.addedColumns > 0) for (const row of rows) row.length = visible
           attempt = 0
+          pushed += rows.length + chunk.rejected.length
           if (!(await queue.push({ range: index, rows, rejected: chunk.rejected, bytes: chunk.bytes, after }))) return
         }
         await queue.push({ range: index, done: true })
@@ -406,15 +439,17 @@ export class TableInput implements Input {
           void connectionLost.close().catch(() => undefined)
         }
         attempt++
-        const canResume = plan.key.length > 0 || (after === null && range.after === null && this.state!.rows === 0)
+        const canResume = plan.key.length > 0 || pushed === 0
         if (!isTransient(error) || attempt > this.retry.maxRetries || !canResume) {
-          const failure =
-            isTransient(error) && !canResume
-              ? new FatalError('sql.stream_lost', `the connection was lost in the middle of a query without a key to continue after: ${(error as Error).message}`, {
+          // Not transient any more: the engine must not retry read(), this range gave up.
+          const failure = !isTransient(error)
+            ? error
+            : canResume
+              ? new FatalError('sql.read_failed', `reading ${this.label()} failed ${attempt} times: ${(error as Error).message}`, { cause: error, hint: 'is the database up? `fustor run --resume` continues where the run stopped' })
+              : new FatalError('sql.stream_lost', `the connection was lost in the middle of a query without a key to continue after: ${(error as Error).message}`, {
                   cause: error,
                   hint: 'set `query.split_key` (or read a table with a primary key) so that a lost connection continues where it stopped',
                 })
-              : error
           await queue.push({ range: index, error: failure })
           return
         }

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { inputContext, outputContext } from '../../test/component-harness.js'
 import type { InputBatch, Position } from '../core/batch.js'
+import { TransientError } from '../core/errors.js'
 import type { Row, Schema } from '../core/schema.js'
 import { sqliteDriver } from '../connectors/sqlite/sqlite-driver.js'
 import { resolveConnection } from './connection-config.js'
@@ -90,7 +91,61 @@ describe('TableInput', () => {
   test('names a missing table and column with a suggestion', async () => {
     await expect(readAll({ query: { table: 'number' }, parallelism: 1 })).rejects.toMatchObject({ code: 'sql.table_not_found', path: 'query.table', hint: 'did you mean numbers?' })
     await expect(readAll({ query: { table: 'numbers', columns: ['lable'] }, parallelism: 1 })).rejects.toMatchObject({ code: 'sql.column_not_found', hint: 'did you mean label?' })
-    await expect(readAll({ query: { table: 'numbers', split_key: 'label' }, parallelism: 2 })).rejects.toMatchObject({ code: 'sql.parallel_needs_integer_key' })
+    await expect(readAll({ query: { sql: 'SELECT * FROM numbers', split_key: 'label' }, parallelism: 2 })).rejects.toMatchObject({ code: 'sql.parallel_needs_integer_key' })
+  })
+})
+
+describe('TableInput keys', () => {
+  test('a nullable split key is refused; a repeated one is resumed with the primary key as tie-breaker', async () => {
+    const db = new Database(file)
+    db.exec('CREATE TABLE grouped (id INTEGER PRIMARY KEY, grp INT NOT NULL, maybe INT)')
+    const insert = db.prepare('INSERT INTO grouped VALUES (?, ?, ?)')
+    for (let i = 1; i <= 20; i++) insert.run(i, Math.ceil(i / 7), i % 3 === 0 ? null : i)
+    db.close()
+    await expect(readAll({ query: { table: 'grouped', split_key: 'maybe' }, parallelism: 1 })).rejects.toMatchObject({ code: 'sql.split_key_nullable' })
+    const config: TableInputConfig = { query: { table: 'grouped', split_key: 'grp' }, parallelism: 1 }
+    const all = await readAll(config, { batchSize: 3 })
+    expect(all.ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    for (const [at, batch] of all.batches.entries()) {
+      const rest = await readAll(config, { resumeFrom: batch.position, batchSize: 3 })
+      expect(rest.ids, `resumed after batch ${at}`).toEqual(all.ids.slice((at + 1) * 3))
+    }
+  })
+
+  test('a range that keeps failing fails every read, it does not hang', async () => {
+    const failing: typeof sqliteDriver = {
+      ...sqliteDriver,
+      connect: async (s) => {
+        const connection = await sqliteDriver.connect(s)
+        return {
+          ...connection,
+          query: connection.query.bind(connection),
+          describeQuery: connection.describeQuery.bind(connection),
+          describeTable: connection.describeTable.bind(connection),
+          listTables: connection.listTables.bind(connection),
+          execute: connection.execute.bind(connection),
+          write: connection.write.bind(connection),
+          close: connection.close.bind(connection),
+          // eslint-disable-next-line require-yield
+          stream: async function* () {
+            throw new TransientError('test.lost', 'connection lost')
+          },
+        }
+      },
+    }
+    const input = new TableInput(failing, settings(true), { query: { table: 'numbers' }, parallelism: 1 }, { zeroDates: 'null' }, inputContext(), undefined, {
+      maxRetries: 1,
+      initialDelayMs: 1,
+      maxDelayMs: 1,
+      multiplier: 1,
+    })
+    await input.open()
+    try {
+      await expect(input.read()).rejects.toMatchObject({ code: 'sql.read_failed' })
+      await expect(input.read()).rejects.toMatchObject({ code: 'sql.read_failed' })
+    } finally {
+      await input.close()
+    }
   })
 })
 
@@ -129,8 +184,64 @@ describe('TableOutput', () => {
     check.close()
   })
 
+  test('rows gathered before a schema change are written with their own columns', async () => {
+    const db = new Database(file)
+    db.exec('CREATE TABLE pairs (id INT PRIMARY KEY, v TEXT)')
+    db.close()
+    const output = new TableOutput(sqliteDriver, settings(false), { write: { table: 'pairs', mode: 'insert', batch_size: 100 }, create_table: false }, outputContext())
+    const ctx = { reject: () => undefined }
+    await output.open()
+    await output.write({ schema: { columns: [{ name: 'id', type: 'int' }, { name: 'v', type: 'string' }] }, rows: [[1, 'one']] }, ctx)
+    await output.write({ schema: { columns: [{ name: 'v', type: 'string' }, { name: 'id', type: 'int' }] }, rows: [['two', 2]] }, ctx)
+    await output.commit(ctx)
+    await output.close()
+    const check = new Database(file, { readonly: true })
+    expect(check.prepare('SELECT id, v FROM pairs ORDER BY id').raw().all()).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ])
+    check.close()
+  })
+
+  test('a failed connection keeps the gathered rows for the retry', async () => {
+    const db = new Database(file)
+    db.exec('CREATE TABLE kept (id INT PRIMARY KEY)')
+    db.close()
+    let connects = 0
+    const flaky: typeof sqliteDriver = {
+      ...sqliteDriver,
+      connect: async (s) => {
+        connects++
+        // The first connection (open) works; the spare for a second transaction fails once.
+        if (connects === 2) throw new TransientError('test.refused', 'connection refused')
+        return sqliteDriver.connect(s)
+      },
+    }
+    const output = new TableOutput(flaky, settings(false), { write: { table: 'kept', mode: 'insert', batch_size: 2 }, create_table: false }, outputContext())
+    const ctx = { reject: () => undefined }
+    const schema: Schema = { columns: [{ name: 'id', type: 'int' }] }
+    await output.open()
+    const batches: Row[][] = [[[1], [2]], [[3], [4]], [[5], [6]]]
+    for (const rows of batches) {
+      // As the engine does: a transient error retries the same batch.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await output.write({ schema, rows }, ctx)
+          break
+        } catch (error) {
+          if (!(error instanceof TransientError) || attempt > 2) throw error
+        }
+      }
+    }
+    await output.commit(ctx)
+    await output.close()
+    const check = new Database(file, { readonly: true })
+    expect(check.prepare('SELECT id FROM kept ORDER BY id').pluck().all()).toEqual([1, 2, 3, 4, 5, 6])
+    check.close()
+  })
+
   test('create_table, then upsert twice gives the same table; pre_sql runs only on a fresh run', async () => {
-    const write = async (resumeState: undefined | null) => {
+    const write = async (resumeState: undefined | { started: boolean }) => {
       const output = new TableOutput(
         sqliteDriver,
         settings(false),
@@ -144,7 +255,7 @@ describe('TableOutput', () => {
       await output.close()
     }
     await write(undefined)
-    await write(null)
+    await write({ started: true })
     const db = new Database(file, { readonly: true })
     // SQLite stores a DECIMAL(10,2) as a number (its driver restores the scale on read).
     expect(db.prepare('SELECT id, v FROM made ORDER BY id').raw().all()).toEqual([

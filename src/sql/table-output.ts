@@ -15,7 +15,7 @@
 import type { Batch } from '../core/batch.js'
 import type { Output, OutputContext, WriteContext } from '../core/component.js'
 import { ConfigError, isTransient, RecordError } from '../core/errors.js'
-import { formatType, type Column, type Row, type Schema, type Value } from '../core/schema.js'
+import { formatType, type Column, type JsonValue, type Row, type Schema, type Value } from '../core/schema.js'
 import { closestMatch } from '../core/suggest.js'
 import { castValue } from '../core/values.js'
 import type { ConnectionSettings, SqlConnection, SqlDriver, TableInfo, TableRef, WriteTarget } from './driver.js'
@@ -50,9 +50,11 @@ export class TableOutput implements Output {
   private readonly written = new WeakSet<Row>()
   /** The background write of gathered rows (startFlush), and its rows when it failed. */
   private flights: { readonly done: Promise<void>; readonly connection: SqlConnection }[] = []
-  private unwritten: { rows: Row[]; originals: Row[]; error: unknown }[] = []
+  private unwritten: { target: WriteTarget; rows: Row[]; originals: Row[]; error: unknown }[] = []
   /** Insert mode: more connections, so that transactions commit while the next ones are sent. */
   private readonly spares: SqlConnection[] = []
+  /** pre_sql statements run so far (a retried open skips them). */
+  private preSqlDone = 0
   /** Rows the database refused, until a call that succeeds hands them to the engine. */
   private readonly rejected: [Row, unknown][] = []
 
@@ -66,11 +68,18 @@ export class TableOutput implements Output {
   }
 
   async open(): Promise<void> {
+    // A retried open (after a transient error) starts from a fresh connection.
+    await this.connection?.close().catch(() => undefined)
     this.connection = await this.driver.connect(this.settings)
-    // pre_sql runs once per run: a resumed run must not, say, truncate what it already wrote.
-    if (this.ctx.resumeState === undefined) {
+    // pre_sql runs once per run: a resumed run must not, say, truncate what it already wrote; nor a
+    // retried open run again the statements that passed.
+    if (this.ctx.resumeState == null) {
       const statements = statementList(this.config.pre_sql)
-      for (const [i, sql] of statements.entries()) await this.runStatement(sql, statements.length > 1 || Array.isArray(this.config.pre_sql) ? `pre_sql[${i}]` : 'pre_sql')
+      for (const [i, sql] of statements.entries()) {
+        if (i < this.preSqlDone) continue
+        await this.runStatement(sql, statements.length > 1 || Array.isArray(this.config.pre_sql) ? `pre_sql[${i}]` : 'pre_sql')
+        this.preSqlDone = i + 1
+      }
     }
     this.info = await this.connection.describeTable(this.table)
     if (this.info === undefined && !this.config.create_table) {
@@ -87,25 +96,33 @@ export class TableOutput implements Output {
     if (batch.rows.length === 0) return
     // Rows of a background write that failed go first (a retry of this call comes back here).
     if (this.unwritten.length > 0) await this.settle()
-    const mapping = batch.schema === this.mapping?.schema ? this.mapping : await this.prepare(batch.schema)
+    if (batch.schema !== this.mapping?.schema) {
+      // Rows gathered under the old columns are written with them before the mapping changes.
+      if (this.pending.length > 0) {
+        await this.makeRoom()
+        await this.startFlush()
+      }
+      await this.prepare(batch.schema)
+    }
+    const mapping = this.mapping!
     const mark = this.pending.length
     this.gather(batch.rows, mapping, ctx)
     if (this.pending.length >= this.config.write.batch_size) {
       try {
         await this.makeRoom()
+        await this.startFlush()
       } catch (error) {
-        // The engine retries this call: take this batch's rows back out.
+        // The engine retries this call: take this batch's rows back out (startFlush left them gathered).
         this.pending.length = mark
         this.pendingOriginals.length = mark
         throw error
       }
-      await this.startFlush()
     }
     this.handOverRejected(ctx)
   }
 
   /** Writes what is gathered (invariant 1: before the checkpoint that covers it is saved). */
-  async commit(ctx?: WriteContext): Promise<undefined> {
+  async commit(ctx?: WriteContext): Promise<JsonValue> {
     await this.settle()
     if (this.pending.length > 0) {
       await this.startFlush()
@@ -113,7 +130,8 @@ export class TableOutput implements Output {
     }
     if (ctx !== undefined) this.handOverRejected(ctx)
     else if (this.rejected.length > 0) throw this.rejected[0][1]
-    return undefined
+    // Never null: a resumed run gets it back as resumeState and so knows that pre_sql already ran.
+    return { started: true }
   }
 
   async finish(): Promise<void> {
@@ -209,7 +227,6 @@ export class TableOutput implements Output {
     const conversions = mapping.conversions
     const needsConversion = conversions.some((c) => c !== undefined)
     for (const row of rows) {
-      if (this.written.has(row)) continue
       if (!needsConversion) {
         this.pending.push(row)
         this.pendingOriginals.push(row)
@@ -235,10 +252,7 @@ export class TableOutput implements Output {
    * flush does not stall the next transaction (measured: 100 serial commits cost 1.5 s of a 5 s copy).
    */
   private async startFlush(): Promise<void> {
-    const rows = this.pending
-    const originals = this.pendingOriginals
-    this.pending = []
-    this.pendingOriginals = []
+    // The connection first: if connecting fails, the rows stay gathered for the retry.
     const busy = new Set(this.flights.map((flight) => flight.connection))
     let connection = await this.mainConnection()
     if (busy.has(connection)) {
@@ -249,10 +263,15 @@ export class TableOutput implements Output {
         this.spares.push(connection)
       }
     }
-    const done = this.writeIsolating(connection, rows, originals, 0, rows.length).then(
+    const rows = this.pending
+    const originals = this.pendingOriginals
+    const target = this.mapping!.target
+    this.pending = []
+    this.pendingOriginals = []
+    const done = this.writeIsolating(connection, target, rows, originals, 0, rows.length).then(
       () => undefined,
       (error: unknown) => {
-        this.unwritten.push({ rows, originals, error })
+        this.unwritten.push({ target, rows, originals, error })
       },
     )
     this.flights.push({ done, connection })
@@ -276,8 +295,8 @@ export class TableOutput implements Output {
       const keep = unwritten.originals.map((row) => !this.written.has(row))
       const rows = unwritten.rows.filter((_, i) => keep[i])
       const originals = unwritten.originals.filter((_, i) => keep[i])
-      this.unwritten[0] = { rows, originals, error: unwritten.error }
-      await this.writeIsolating(await this.mainConnection(), rows, originals, 0, rows.length)
+      this.unwritten[0] = { ...unwritten, rows, originals }
+      await this.writeIsolating(await this.mainConnection(), unwritten.target, rows, originals, 0, rows.length)
       this.unwritten.shift()
     }
   }
@@ -302,9 +321,8 @@ export class TableOutput implements Output {
   }
 
   /** Writes rows[start, end) in one transaction; on a RecordError, each half on its own, down to the row at fault. */
-  private async writeIsolating(connection: SqlConnection, rows: Row[], originals: Row[], start: number, end: number): Promise<void> {
+  private async writeIsolating(connection: SqlConnection, target: WriteTarget, rows: Row[], originals: Row[], start: number, end: number): Promise<void> {
     if (end <= start) return
-    const target = this.mapping!.target
     const slice = start === 0 && end === rows.length ? rows : rows.slice(start, end)
     try {
       await connection.write(target, slice)
@@ -319,8 +337,8 @@ export class TableOutput implements Output {
         return
       }
       const middle = start + ((end - start) >> 1)
-      await this.writeIsolating(connection, rows, originals, start, middle)
-      await this.writeIsolating(connection, rows, originals, middle, end)
+      await this.writeIsolating(connection, target, rows, originals, start, middle)
+      await this.writeIsolating(connection, target, rows, originals, middle, end)
     }
   }
 
