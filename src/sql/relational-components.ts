@@ -7,7 +7,7 @@ import Type, { type TObject, type TSchema } from 'typebox'
 import { defineInput, defineOutput, type ComponentExample, type InputDefinition, type OutputDefinition } from '../core/component.js'
 import { resolveConnection, urlSchema, type ConnectionFields } from './connection-config.js'
 import { discoverTables, locationOf } from './discovery.js'
-import type { ReadOptions, SqlDriver } from './driver.js'
+import type { ConnectionSettings, ReadOptions, SqlDriver } from './driver.js'
 import { readerFields, writerFields } from './sql-config.js'
 import { TableInput, type TableInputConfig } from './table-input.js'
 import { TableOutput, type TableOutputConfig } from './table-output.js'
@@ -28,6 +28,10 @@ export interface RelationalConnector {
 
 const DEFAULT_READ_OPTIONS: ReadOptions = { zeroDates: 'null' }
 
+function settingsOf(driver: SqlDriver, config: unknown, readOnly: boolean): ConnectionSettings {
+  return resolveConnection(driver.dialect.name, driver.defaultPort, config as ConnectionFields, readOnly)
+}
+
 export function relationalInput(connector: RelationalConnector): InputDefinition {
   const { driver } = connector
   const config = Type.Object({
@@ -46,12 +50,12 @@ export function relationalInput(connector: RelationalConnector): InputDefinition
     examples: connector.inputExamples,
     create: (cfg, ctx) => {
       const fields = cfg as unknown as TableInputConfig & ConnectionFields & Record<string, unknown>
-      const settings = resolveConnection(driver.dialect.name, driver.defaultPort, fields, true)
+      const settings = settingsOf(driver, fields, true)
       const readOptions = connector.readOptions?.(fields) ?? DEFAULT_READ_OPTIONS
       return new TableInput(driver, settings, fields, readOptions, ctx, ctx.previousRun, ctx.retry)
     },
-    discover: (cfg, options) => discoverTables(driver, resolveConnection(driver.dialect.name, driver.defaultPort, cfg as ConnectionFields, true), options),
-    location: (cfg) => locationOf(driver, resolveConnection(driver.dialect.name, driver.defaultPort, cfg as ConnectionFields, true)),
+    discover: (cfg, options) => discoverTables(driver, settingsOf(driver, cfg, true), options),
+    location: (cfg) => locationOf(driver, settingsOf(driver, cfg, true)),
   }) as InputDefinition
 }
 
@@ -72,10 +76,10 @@ export function relationalOutput(connector: RelationalConnector): OutputDefiniti
     examples: connector.outputExamples,
     create: (cfg, ctx) => {
       const fields = cfg as unknown as TableOutputConfig & ConnectionFields
-      const settings = resolveConnection(driver.dialect.name, driver.defaultPort, fields, false)
+      const settings = settingsOf(driver, fields, false)
       return new TableOutput(driver, settings, fields, ctx)
     },
-    discover: (cfg, options) => discoverTables(driver, resolveConnection(driver.dialect.name, driver.defaultPort, cfg as ConnectionFields, true), options),
-    location: (cfg) => locationOf(driver, resolveConnection(driver.dialect.name, driver.defaultPort, cfg as ConnectionFields, true)),
+    discover: (cfg, options) => discoverTables(driver, settingsOf(driver, cfg, true), options),
+    location: (cfg) => locationOf(driver, settingsOf(driver, cfg, true)),
   }) as OutputDefinition
 }

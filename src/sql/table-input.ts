@@ -104,9 +104,7 @@ export class TableInput implements Input {
       return
     }
     const incremental = await this.incrementalWindow(connection, plan)
-    const where = incremental === undefined ? plan.where : [...plan.where, ...incremental.conditions]
-    const params = incremental === undefined ? plan.params : [...plan.params, ...incremental.params]
-    this.plan = { ...plan, where, params }
+    if (incremental !== undefined) this.plan = incremental.plan
     const ranges = await this.planRanges(connection, this.plan)
     this.state = { key: [...plan.key], ranges, incremental: incremental?.state, rows: 0 }
   }
@@ -292,27 +290,33 @@ export class TableInput implements Input {
     const from = isSameSource ? previous.to : null
     const start = from === null && incremental.start !== undefined ? this.castConfigValue(incremental.start, column, 'incremental.start') : null
     const lower: Value = from === null ? start : castValue(from as Value, column)
-    const params = [...plan.params]
-    const where = [...plan.where]
-    if (lower !== null) {
-      params.push(lower)
-      where.push(`${q(incremental.column)} ${from === null ? '>=' : '>'} ${this.driver.dialect.placeholder(params.length)}`)
-    }
-    const max = await connection.query(`SELECT MAX(${q(incremental.column)}) FROM (${plan.select}${whereClause(where)}) fustor_max`, params)
-    const upper = max.rows[0]?.[0] ?? null
-    const conditions: string[] = []
-    const windowParams: Value[] = []
-    const placeholder = (value: Value): string => {
-      windowParams.push(value)
-      return this.driver.dialect.placeholder(plan.params.length + windowParams.length)
-    }
-    if (lower !== null) conditions.push(`${q(incremental.column)} ${from === null ? '>=' : '>'} ${placeholder(lower)}`)
-    // Nothing new: read nothing, and keep the old mark.
-    if (upper === null) conditions.push('1 = 0')
-    else conditions.push(`${q(incremental.column)} <= ${placeholder(castValue(upper, column))}`)
-    const state = { column: incremental.column, source: this.label(), from: lower === null ? null : toJsonValue(lower), inclusive: from === null, to: upper === null ? (from ?? null) : toJsonValue(castValue(upper, column)) }
+    const below = this.bounded(plan, incremental.column, lower, from === null, undefined)
+    const max = await connection.query(`SELECT MAX(${q(incremental.column)}) FROM (${below.select}${whereClause(below.where)}) fustor_max`, below.params)
+    const found = max.rows[0]?.[0] ?? null
+    const upper = found === null ? null : castValue(found, column)
+    // Nothing new (upper null): read nothing, and keep the old mark.
+    const window = this.bounded(plan, incremental.column, lower, from === null, upper)
+    const state = { column: incremental.column, source: this.label(), from: lower === null ? null : toJsonValue(lower), inclusive: from === null, to: upper === null ? (from ?? null) : toJsonValue(upper) }
     this.ctx.logger.info(`incremental read of ${incremental.column} ${lower === null ? 'from the start' : `above ${String(state.from)}`} up to ${String(state.to)}`)
-    return { conditions, params: windowParams, state }
+    return { plan: window, state }
+  }
+
+  /**
+   * The plan with `column` bounded: above `lower` (at it too when `inclusive`; no bound when null)
+   * and up to `upper` (no bound when undefined; nothing at all when null).
+   */
+  private bounded(plan: ReadPlan, column: string, lower: Value, inclusive: boolean, upper: Value | undefined): ReadPlan {
+    const quoted = this.driver.dialect.quoteIdentifier(column)
+    const where = [...plan.where]
+    const params = [...plan.params]
+    const bind = (value: Value): string => {
+      params.push(value)
+      return this.driver.dialect.placeholder(params.length)
+    }
+    if (lower !== null) where.push(`${quoted} ${inclusive ? '>=' : '>'} ${bind(lower)}`)
+    if (upper === null) where.push('1 = 0')
+    else if (upper !== undefined) where.push(`${quoted} <= ${bind(upper)}`)
+    return { ...plan, where, params }
   }
 
   private castConfigValue(value: string | number, column: Column, path: string): Value {
@@ -368,21 +372,7 @@ export class TableInput implements Input {
     if (position.incremental !== undefined) {
       const { column, from, inclusive, to } = position.incremental
       const col = plan.columns.find((c) => c.column.name === column)?.column
-      if (col !== undefined) {
-        const q = this.driver.dialect.quoteIdentifier
-        const where = [...plan.where]
-        const params = [...plan.params]
-        if (from !== null) {
-          params.push(castValue(from as Value, col))
-          where.push(`${q(column)} ${inclusive ? '>=' : '>'} ${this.driver.dialect.placeholder(params.length)}`)
-        }
-        if (to === null) where.push('1 = 0')
-        else {
-          params.push(castValue(to as Value, col))
-          where.push(`${q(column)} <= ${this.driver.dialect.placeholder(params.length)}`)
-        }
-        this.plan = { ...plan, where, params }
-      }
+      if (col !== undefined) this.plan = this.bounded(plan, column, from === null ? null : castValue(from as Value, col), inclusive, to === null ? null : castValue(to as Value, col))
     }
     return { key: [...position.key], ranges: position.ranges.map((r) => ({ ...r })), incremental: position.incremental, rows: position.rows ?? 0 }
   }
