@@ -6,6 +6,7 @@
  */
 import Type from 'typebox'
 import type { InputBatch } from '../src/core/batch.js'
+import { escapeTextField, textBatch } from '../src/core/text-rows.js'
 import { defineInput, defineOutput, defineProcessor } from '../src/core/component.js'
 import { RecordError, TransientError } from '../src/core/errors.js'
 import type { Row, Schema } from '../src/core/schema.js'
@@ -30,6 +31,8 @@ export const counterInput = defineInput({
     transient_failures: Type.Integer({ default: 0 }),
     /** Milliseconds to wait before each batch, to give a test time to stop the run. */
     delay_ms: Type.Integer({ default: 0 }),
+    /** Batches as text rows (core/text-rows.ts): never, when the run says every output takes them, or always. */
+    text: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('when_asked'), Type.Literal('always')])),
   }),
   examples: [],
   staticSchema: () => COUNTER_SCHEMA,
@@ -58,7 +61,12 @@ export const counterInput = defineInput({
           } else rows.push([i, `row-${i}`])
         }
         next = end + 1
-        return { schema: COUNTER_SCHEMA, rows, position: { next }, bytes: rows.length * 10, rejected }
+        const rest = { position: { next }, bytes: rows.length * 10, rejected }
+        if (config.text === 'always' || (config.text === 'when_asked' && ctx.textRows === true)) {
+          const data = Buffer.from(rows.map((row) => `${row[0]}\t${escapeTextField(row[1] as string)}\n`).join(''))
+          return textBatch(COUNTER_SCHEMA, { data, count: rows.length }, rest)
+        }
+        return { schema: COUNTER_SCHEMA, rows, ...rest }
       },
       progress: () => ({ rowsTotal: config.count }),
       async close() {},
@@ -74,6 +82,8 @@ export interface MemoryTable {
   commits: number
   isFinished: boolean
   opens: number
+  /** Batches that came as text rows. */
+  textBatches: number
 }
 
 export const memoryTables = new Map<string, MemoryTable>()
@@ -81,7 +91,7 @@ export const memoryTables = new Map<string, MemoryTable>()
 export function memoryTable(name: string): MemoryTable {
   let table = memoryTables.get(name)
   if (!table) {
-    table = { committed: [], pending: [], commits: 0, isFinished: false, opens: 0 }
+    table = { committed: [], pending: [], commits: 0, isFinished: false, opens: 0, textBatches: 0 }
     memoryTables.set(name, table)
   }
   return table
@@ -102,6 +112,7 @@ export const memoryOutput = defineOutput({
     is_broken: Type.Boolean({ default: false }),
   }),
   examples: [],
+  writesTextRows: true,
   create(config, ctx) {
     const table = memoryTable(config.name)
     let failuresLeft = config.transient_failures
@@ -120,6 +131,7 @@ export const memoryOutput = defineOutput({
           failuresLeft--
           throw new TransientError('test.transient', 'connection reset (test)')
         }
+        if (batch.text !== undefined) table.textBatches++
         for (const row of batch.rows) {
           if (config.refuse_ids.includes(row[0] as number)) writeContext.reject(row, new RecordError('test.refused', `id ${row[0]} refused`))
           else table.pending.push(row)
@@ -159,6 +171,25 @@ export const sumProcessor = defineProcessor({
         return null
       },
       flush: () => ({ schema, rows: [[total, rows]] }),
+    }
+  },
+})
+
+/** Upper-cases the name column in place and passes the same batch on (what a processor may do). */
+export const upperProcessor = defineProcessor({
+  type: 'test_upper',
+  status: 'experimental',
+  summary: 'Upper-cases names in place (tests)',
+  stateless: true,
+  config: Type.Object({}),
+  examples: [],
+  create() {
+    return {
+      prepare: (schema) => schema,
+      process(batch) {
+        for (const row of batch.rows) row[1] = String(row[1]).toUpperCase()
+        return batch
+      },
     }
   },
 })
@@ -217,4 +248,4 @@ export function resetSleepyPeak(): void {
   sleepyPeak = 0
 }
 
-export const memoryComponents = [counterInput, memoryOutput, sumProcessor, rejectProcessor, sleepyProcessor]
+export const memoryComponents = [counterInput, memoryOutput, sumProcessor, rejectProcessor, sleepyProcessor, upperProcessor]

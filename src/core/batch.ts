@@ -11,6 +11,12 @@ export type Position = JsonValue
 export interface Batch {
   readonly schema: Schema
   readonly rows: Row[]
+  /**
+   * The same rows as COPY text, when an input made them so (text-rows.ts, docs/ARCHITECTURE.md
+   * D26): an output that writes text sends these bytes instead of encoding `rows`, which are then
+   * never decoded. Count rows with `rowCount`, which does not decode them.
+   */
+  readonly text?: TextRows
 }
 
 /** A batch as an input produces it. */
@@ -32,6 +38,14 @@ export interface RejectedRecord {
   readonly error: unknown
   /** Where in the source, for people: `users.csv:1042`, `orders partition 3 offset 99`. */
   readonly location?: string
+}
+
+/** Rows as COPY text bytes (the format: text-rows.ts). */
+export interface TextRows {
+  /** Whole lines, each ending in `\n`. */
+  readonly data: Buffer
+  /** Lines (rows) in `data`. */
+  readonly count: number
 }
 
 export function emptyBatch(schema: Schema): Batch {

@@ -129,6 +129,11 @@ export interface InputContext extends ComponentContext {
   readonly previousRun?: Position
   /** The run's retry policy (`settings.retry`), for inputs that reconnect on their own. */
   readonly retry?: RetryPolicy
+  /**
+   * Every output of the run writes text rows (`OutputDefinition.writesTextRows`) and no processor
+   * stands between: an input that can give its rows as COPY text directly (core/text-rows.ts) should.
+   */
+  readonly textRows?: boolean
 }
 
 export interface InputProgress {
@@ -349,6 +354,8 @@ export interface OutputDefinition<S extends TSchema = TSchema> extends Definitio
   create(config: Static<S>, ctx: OutputContext): Output
   /** Pure, and run in worker threads: an encoder for `Output.writeEncoded` (parallel runs). */
   encoder?(config: Static<S>): ChunkEncoder
+  /** The output writes a batch's `text` (core/text-rows.ts) without decoding it, where its target allows. */
+  readonly writesTextRows?: boolean
 }
 
 export type ComponentDefinition = InputDefinition<any> | ProcessorDefinition<any> | RouterDefinition<any> | OutputDefinition<any>

@@ -84,7 +84,7 @@ describe('structure', () => {
 
   test('an unknown field points at its key and suggests the closest', () => {
     expect(lint('input:\n  type: test_counter\n  config:\n    cuont: 3\noutput: { type: test_memory, config: { name: x } }\n')).toEqual([
-      'p.yaml:4:5: unknown field "cuont" (did you mean "count"?) (at input.config.cuont)\n  hint: known fields: count, unreadable, transient_failures, delay_ms',
+      'p.yaml:4:5: unknown field "cuont" (did you mean "count"?) (at input.config.cuont)\n  hint: known fields: count, unreadable, transient_failures, delay_ms, text',
     ])
   })
 

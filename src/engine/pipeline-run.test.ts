@@ -66,6 +66,23 @@ settings: { batch_size: 100 }
     expect(await new CheckpointStore(home).load(FILE)).toBeUndefined()
   })
 
+  test('text rows reach an output that takes them only when no processor stands between (D26)', async () => {
+    const run = (name: string, text: string, processors: string) =>
+      new PipelineRun(plan(`\ninput: { type: test_counter, config: { count: 250, text: ${text} } }\n${processors}output: { type: test_memory, config: { name: ${name} } }\nsettings: { batch_size: 100 }\n`), options()).run()
+    // Asked: the input gives text, the output gets it, the counts do not decode it.
+    const direct = await run('direct', 'when_asked', '')
+    expect(direct.counters).toMatchObject({ read: 250, written: 250 })
+    expect(memoryTable('direct').textBatches).toBe(3)
+    expect(memoryTable('direct').committed[249]).toEqual([250, 'row-250'])
+    // A processor between: the input is not asked.
+    await run('processed', 'when_asked', 'pipeline:\n  processors: [{ type: test_upper }]\n')
+    expect(memoryTable('processed').textBatches).toBe(0)
+    // An input that gives text anyway: the processor changes the decoded rows and the text is dropped, not sent stale.
+    await run('forced', 'always', 'pipeline:\n  processors: [{ type: test_upper }]\n')
+    expect(memoryTable('forced').textBatches).toBe(0)
+    expect(memoryTable('forced').committed[0]).toEqual([1, 'ROW-1'])
+  })
+
   test('an empty input completes and still finishes its outputs', async () => {
     const result = await new PipelineRun(
       plan(`

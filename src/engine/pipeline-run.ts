@@ -25,6 +25,7 @@ import type { EncodedChunk, Input, Logger, Output, OutputDefinition, SplitSource
 import { withRetries } from '../core/backoff.js'
 import { compareDecimal, multiplyDecimal, numberToDecimal } from '../core/decimal.js'
 import { ConfigError, FatalError, errorMessage } from '../core/errors.js'
+import { rowCount } from '../core/text-rows.js'
 import type { JsonValue, Row, Schema } from '../core/schema.js'
 import { BoundedQueue, QUEUE_TIMEOUT } from './bounded-queue.js'
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore, type RunCounters } from './checkpoint-store.js'
@@ -279,6 +280,7 @@ export class PipelineRun {
         resumeFrom: resume?.input.position,
         previousRun: this.options.fullRefresh ? undefined : await this.options.checkpoints.loadLastRun(this.plan.file),
         retry: plan.settings.retry,
+        textRows: this.chain!.passesBatchesThrough && this.sinks.every((sink) => sink.plan.definition.writesTextRows === true),
       }),
     )
     this.input = input
@@ -320,7 +322,7 @@ export class PipelineRun {
       plan,
       output: undefined,
       isOpen: false,
-      queue: new BoundedQueue<SinkItem>(this.plan.settings.bufferRows, (item) => (item.kind === 'data' ? item.batch.rows.length : item.kind === 'encoded' ? item.chunk.rows : 0)),
+      queue: new BoundedQueue<SinkItem>(this.plan.settings.bufferRows, (item) => (item.kind === 'data' ? rowCount(item.batch) : item.kind === 'encoded' ? item.chunk.rows : 0)),
       written: 0,
     }
   }
@@ -406,7 +408,7 @@ export class PipelineRun {
           this.hasInputEnded = !this.isStopping && !this.failure
           break
         }
-        const rows = batch.rows.length + (batch.rejected?.length ?? 0)
+        const rows = rowCount(batch) + (batch.rejected?.length ?? 0)
         this.counters.read += rows
         this.counters.bytes += batch.bytes ?? 0
         await this.inputQueue.push({ batch, rows })
@@ -452,7 +454,7 @@ export class PipelineRun {
             await drain()
             windowSchema = batch.schema
           }
-          const result = batch.rows.length > 0 ? chain.transform(batch, batch.position) : Promise.resolve(null)
+          const result = rowCount(batch) > 0 ? chain.transform(batch, batch.position) : Promise.resolve(null)
           result.catch(() => undefined) // awaited in order by deliverOldest
           window.push({ item, result })
           if (window.length >= concurrency) await deliverOldest()
@@ -586,7 +588,7 @@ export class PipelineRun {
           },
           this.failing.signal,
         )
-        const written = item.batch.rows.length - refused.length
+        const written = rowCount(item.batch) - refused.length
         for (const failed of refused) this.reject(failed, epoch)
         refused = []
         sink.written += written

@@ -5,6 +5,7 @@
  * of the output they are for. Used by the pipeline runner, `fustor test` and previews.
  */
 import type { Batch } from '../core/batch.js'
+import { rowCount, withoutText } from '../core/text-rows.js'
 import type { ComponentContext, OutputDefinition, ProcessContext, Processor, Router } from '../core/component.js'
 import { ConfigError, RecordError } from '../core/errors.js'
 import type { JsonValue, Row, Schema } from '../core/schema.js'
@@ -109,6 +110,11 @@ export class ProcessorChain<Tag = undefined> {
     return { stages: built, router: undefined, outputPath: output.path }
   }
 
+  /** No processor and no router: batches reach the one output as the input made them. */
+  get passesBatchesThrough(): boolean {
+    return this.root.stages.length === 0 && this.root.router === undefined
+  }
+
   /** Runs one batch through the tree. */
   process(batch: Batch, tag: Tag): Promise<void> {
     return this.continueChain(this.root, 0, batch, tag)
@@ -124,7 +130,7 @@ export class ProcessorChain<Tag = undefined> {
 
   /** The second half of `process`: routes a batch `transform` returned and delivers it. */
   async deliver(batch: Batch | null, tag: Tag): Promise<void> {
-    if (batch && batch.rows.length > 0) await this.deliverFrom(this.root, batch, tag)
+    if (batch && rowCount(batch) > 0) await this.deliverFrom(this.root, batch, tag)
   }
 
   /** End of a bounded input: flushes every stateful processor, in order, through what follows it. */
@@ -175,11 +181,12 @@ export class ProcessorChain<Tag = undefined> {
 
   private async continueChain(chain: Chain, start: number, batch: Batch, tag: Tag): Promise<void> {
     const out = await this.runStages(chain, start, batch, tag)
-    if (out && out.rows.length > 0) await this.deliverFrom(chain, out, tag)
+    if (out && rowCount(out) > 0) await this.deliverFrom(chain, out, tag)
   }
 
   private async runStages(chain: Chain, start: number, batch: Batch, tag: Tag): Promise<Batch | null> {
-    let current = batch
+    // A processor changes rows in place: text rows (core/text-rows.ts) would then say otherwise.
+    let current = start < chain.stages.length ? withoutText(batch) : batch
     for (let i = start; i < chain.stages.length; i++) {
       const out = await this.apply(chain.stages[i], current, tag)
       if (out === null || out.rows.length === 0) return out

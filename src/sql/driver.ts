@@ -21,6 +21,7 @@
  */
 import type { Column, Row, Schema, Value } from '../core/schema.js'
 import type { RejectedRecord } from '../core/batch.js'
+import type { TextRows } from '../core/text-rows.js'
 
 export type SqlDialectName = 'postgresql' | 'mysql' | 'sqlite'
 
@@ -84,12 +85,23 @@ export interface RowChunk {
   readonly rejected: readonly RejectedRecord[]
   /** Approximate bytes received from the server for these rows (statistics). */
   readonly bytes: number
+  /**
+   * The chunk's rows as COPY text (core/text-rows.ts), when the read asked for text and the driver
+   * could make it; `rows` is then empty, and `last` holds the last row decoded (for its key).
+   */
+  readonly text?: TextRows
+  readonly last?: Row
 }
 
 /** How a read converts values that have no exact Fustor value. */
 export interface ReadOptions {
   /** MySQL `0000-00-00` dates and datetimes: NULL, or a RecordError (the row is rejected). */
   readonly zeroDates: 'null' | 'error'
+  /**
+   * Give the rows as COPY text (RowChunk.text) where the driver can make it straight from the wire
+   * for every column of the result (mysql); a driver that cannot gives rows.
+   */
+  readonly text?: boolean
 }
 
 /** Where a write goes and how. Column names are the target's, in the order of the rows' values. */
@@ -134,6 +146,14 @@ export interface SqlConnection {
    * value or a row (the transaction rolled back); TransientError for deadlocks and lost connections.
    */
   write(target: WriteTarget, rows: readonly Row[]): Promise<void>
+  /**
+   * Writes text rows (core/text-rows.ts, values of `target.columns`' types) as `write` writes rows,
+   * for a driver whose database reads that text as it is (postgresql's COPY). Only called for a
+   * target `writesText` accepted.
+   */
+  writeText?(target: WriteTarget, text: TextRows): Promise<void>
+  /** Whether `writeText` can write to this target (postgresql: not when a json value goes into an array column). */
+  writesText?(target: WriteTarget): Promise<boolean>
   close(): Promise<void>
 }
 

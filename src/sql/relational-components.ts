@@ -24,6 +24,8 @@ export interface RelationalConnector {
   readonly outputDescription: string
   readonly inputExamples: readonly ComponentExample[]
   readonly outputExamples: readonly ComponentExample[]
+  /** The driver's connections write text rows (`SqlConnection.writeText`, core/text-rows.ts). */
+  readonly writesTextRows?: boolean
 }
 
 const DEFAULT_READ_OPTIONS: ReadOptions = { zeroDates: 'null' }
@@ -74,6 +76,7 @@ export function relationalOutput(connector: RelationalConnector): OutputDefiniti
     categories: ['database'],
     config,
     examples: connector.outputExamples,
+    writesTextRows: connector.writesTextRows,
     create: (cfg, ctx) => {
       const fields = cfg as unknown as TableOutputConfig & ConnectionFields
       const settings = settingsOf(driver, fields, false)

@@ -22,6 +22,7 @@ import type { Input, InputContext, InputProgress } from '../core/component.js'
 import { ConfigError, FatalError, isTransient } from '../core/errors.js'
 import type { Column, JsonValue, Row, Schema, Value } from '../core/schema.js'
 import { closestMatch } from '../core/suggest.js'
+import { textBatch, type TextRows } from '../core/text-rows.js'
 import { castValue, toJsonValue } from '../core/values.js'
 import type { ColumnInfo, ConnectionSettings, ReadOptions, SqlConnection, SqlDriver, TableInfo, TableRef } from './driver.js'
 import { qualifiedName, tableLabel } from './driver.js'
@@ -50,7 +51,7 @@ export interface TablePosition {
   readonly rows: number
 }
 
-type QueueItem = { range: number; rows: Row[]; rejected: readonly RejectedRecord[]; bytes: number; after: JsonValue[] | null } | { range: number; done: true } | { range: number; error: unknown }
+type QueueItem = { range: number; rows: Row[]; text: TextRows | undefined; rejected: readonly RejectedRecord[]; bytes: number; after: JsonValue[] | null } | { range: number; done: true } | { range: number; error: unknown }
 
 /** What open() worked out: the SELECT without conditions, its columns, the key. */
 interface ReadPlan {
@@ -149,14 +150,9 @@ export class TableInput implements Input {
         continue
       }
       range.after = item.after
-      state.rows += item.rows.length
-      return {
-        schema: plan.schema,
-        rows: item.rows,
-        rejected: item.rejected.length > 0 ? item.rejected : undefined,
-        bytes: item.bytes,
-        position: this.snapshot() as unknown as Position,
-      }
+      state.rows += item.text?.count ?? item.rows.length
+      const rest = { rejected: item.rejected.length > 0 ? item.rejected : undefined, bytes: item.bytes, position: this.snapshot() as unknown as Position }
+      return item.text !== undefined ? textBatch(plan.schema, item.text, rest) : { schema: plan.schema, rows: item.rows, ...rest }
     }
   }
 
@@ -402,21 +398,21 @@ export class TableInput implements Input {
     const chunkRows = this.config.fetch?.size ?? this.ctx.batchSize
     const keyIndexes = plan.keyIndexes
     const visible = plan.columns.length - plan.addedColumns
+    // Text rows (core/text-rows.ts) hold every selected column: not when key columns were added to the selection.
+    const readOptions: ReadOptions = this.ctx.textRows === true && plan.addedColumns === 0 ? { ...this.readOptions, text: true } : this.readOptions
     for (;;) {
       try {
         connection ??= await this.connect()
         const { sql, params } = this.rangeQuery(range, after)
-        for await (const chunk of connection.stream(sql, params, plan.columns, chunkRows, this.readOptions)) {
+        for await (const chunk of connection.stream(sql, params, plan.columns, chunkRows, readOptions)) {
           if (this.stopping.signal.aborted) return
           const rows = chunk.rows
-          if (rows.length > 0 && keyIndexes.length > 0) {
-            const last = rows[rows.length - 1]
-            after = keyIndexes.map((i) => keyToJson(last[i]))
-          }
+          const last = chunk.text !== undefined ? chunk.last : rows[rows.length - 1]
+          if (last !== undefined && keyIndexes.length > 0) after = keyIndexes.map((i) => keyToJson(last[i]))
           if (plan.addedColumns > 0) for (const row of rows) row.length = visible
           attempt = 0
-          pushed += rows.length + chunk.rejected.length
-          if (!(await queue.push({ range: index, rows, rejected: chunk.rejected, bytes: chunk.bytes, after }))) return
+          pushed += (chunk.text?.count ?? rows.length) + chunk.rejected.length
+          if (!(await queue.push({ range: index, rows, text: chunk.text, rejected: chunk.rejected, bytes: chunk.bytes, after }))) return
         }
         await queue.push({ range: index, done: true })
         return

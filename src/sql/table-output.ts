@@ -17,6 +17,7 @@ import type { Output, OutputContext, WriteContext } from '../core/component.js'
 import { ConfigError, isTransient, RecordError } from '../core/errors.js'
 import { formatType, type Column, type JsonValue, type Row, type Schema, type Value } from '../core/schema.js'
 import { closestMatch } from '../core/suggest.js'
+import { concatTextRows, decodeTextRows, rowCount, type TextRows } from '../core/text-rows.js'
 import { castValue } from '../core/values.js'
 import type { ConnectionSettings, SqlConnection, SqlDriver, TableInfo, TableRef, WriteTarget } from './driver.js'
 import { qualifiedName, tableLabel } from './driver.js'
@@ -36,6 +37,8 @@ interface Mapping {
   readonly target: WriteTarget
   /** Per column: the target column to convert to, or undefined when the value passes as it is. */
   readonly conversions: readonly (Column | undefined)[]
+  /** Text rows of this schema are written as they are (no conversion, and the driver writes text to the target). */
+  readonly writesText: boolean
 }
 
 export class TableOutput implements Output {
@@ -46,6 +49,9 @@ export class TableOutput implements Output {
   /** Rows gathered for the next transaction, converted, and the rows they came from. */
   private pending: Row[] = []
   private pendingOriginals: Row[] = []
+  /** Or text rows gathered (core/text-rows.ts, D26): the pending rows are either rows or text, never both. */
+  private pendingText: TextRows[] = []
+  private pendingTextRows = 0
   /** Rows already in the database, or refused by it: a write of them again (after a failure) skips them. */
   private readonly written = new WeakSet<Row>()
   /** The background write of gathered rows (startFlush), and its rows when it failed. */
@@ -93,12 +99,12 @@ export class TableOutput implements Output {
   }
 
   async write(batch: Batch, ctx: WriteContext): Promise<void> {
-    if (batch.rows.length === 0) return
+    if (rowCount(batch) === 0) return
     // Rows of a background write that failed go first (a retry of this call comes back here).
     if (this.unwritten.length > 0) await this.settle()
     if (batch.schema !== this.mapping?.schema) {
       // Rows gathered under the old columns are written with them before the mapping changes.
-      if (this.pending.length > 0) {
+      if (this.pendingCount() > 0) {
         await this.makeRoom()
         await this.startFlush()
       }
@@ -106,8 +112,16 @@ export class TableOutput implements Output {
     }
     const mapping = this.mapping!
     const mark = this.pending.length
-    this.gather(batch.rows, mapping, ctx)
-    if (this.pending.length >= this.config.write.batch_size) {
+    const textMark = this.pendingText.length
+    if (batch.text !== undefined && mapping.writesText && this.pending.length === 0) {
+      this.pendingText.push(batch.text)
+      this.pendingTextRows += batch.text.count
+    } else {
+      // Text gathered before rows that cannot be text: decoded, to keep the order of the rows.
+      if (this.pendingText.length > 0) this.gather(this.takePendingText(), mapping, ctx)
+      this.gather(batch.rows, mapping, ctx)
+    }
+    if (this.pendingCount() >= this.config.write.batch_size) {
       try {
         await this.makeRoom()
         await this.startFlush()
@@ -115,16 +129,28 @@ export class TableOutput implements Output {
         // The engine retries this call: take this batch's rows back out (startFlush left them gathered).
         this.pending.length = mark
         this.pendingOriginals.length = mark
+        for (const text of this.pendingText.splice(textMark)) this.pendingTextRows -= text.count
         throw error
       }
     }
     this.handOverRejected(ctx)
   }
 
+  private pendingCount(): number {
+    return this.pending.length + this.pendingTextRows
+  }
+
+  /** The gathered text rows, decoded, and none left gathered. */
+  private takePendingText(): Row[] {
+    const text = concatTextRows(this.pendingText.splice(0))
+    this.pendingTextRows = 0
+    return decodeTextRows(text, this.mapping!.schema.columns)
+  }
+
   /** Writes what is gathered (invariant 1: before the checkpoint that covers it is saved). */
   async commit(ctx?: WriteContext): Promise<JsonValue> {
     await this.settle()
-    if (this.pending.length > 0) {
+    if (this.pendingCount() > 0) {
       await this.startFlush()
       await this.settle()
     }
@@ -177,7 +203,11 @@ export class TableOutput implements Output {
     if (converted.length > 0) this.ctx.logger.debug(`converting to the column types of ${tableLabel(this.table)}: ${converted.join(', ')}`)
     const mode = this.config.write.mode
     const key = mode === 'insert' ? [] : this.conflictKey(info, columns)
-    this.mapping = { schema, target: { table: this.table, columns, mode, key }, conversions }
+    const target: WriteTarget = { table: this.table, columns, mode, key }
+    const connection = await this.mainConnection()
+    const writesText = conversions.every((c) => c === undefined) && connection.writeText !== undefined && (await connection.writesText?.(target)) === true
+    this.mapping = { schema, target, conversions, writesText }
+    if (writesText) this.ctx.logger.debug(`rows given as COPY text go to ${tableLabel(this.table)} as they are`)
     return this.mapping
   }
 
@@ -263,9 +293,15 @@ export class TableOutput implements Output {
         this.spares.push(connection)
       }
     }
+    const target = this.mapping!.target
+    if (this.pendingText.length > 0) {
+      const text = concatTextRows(this.pendingText.splice(0))
+      this.pendingTextRows = 0
+      this.flights.push({ done: this.writeText(connection, target, this.mapping!.schema.columns, text), connection })
+      return
+    }
     const rows = this.pending
     const originals = this.pendingOriginals
-    const target = this.mapping!.target
     this.pending = []
     this.pendingOriginals = []
     const done = this.writeIsolating(connection, target, rows, originals, 0, rows.length).then(
@@ -275,6 +311,29 @@ export class TableOutput implements Output {
       },
     )
     this.flights.push({ done, connection })
+  }
+
+  /**
+   * Writes text rows in one transaction. When the database refuses a row, or the write fails, the
+   * rows are decoded and take the way of rows: isolation by halving, or written again by settle().
+   */
+  private async writeText(connection: SqlConnection, target: WriteTarget, columns: readonly Column[], text: TextRows): Promise<void> {
+    try {
+      await connection.writeText!(target, text)
+      return
+    } catch (error) {
+      if (isTransient(error)) this.drop(connection)
+      const rows = decodeTextRows(text, columns)
+      if (!(error instanceof RecordError)) {
+        this.unwritten.push({ target, rows, originals: rows, error })
+        return
+      }
+      try {
+        await this.writeIsolating(connection, target, rows, rows, 0, rows.length)
+      } catch (failure) {
+        this.unwritten.push({ target, rows, originals: rows, error: failure })
+      }
+    }
   }
 
   /** Waits until another transaction may start; throws when a background one failed and its rows cannot be written now. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { SERVICES, service } from '../../../test/services.js'
 import { RecordError } from '../../core/errors.js'
 import type { Column, Row } from '../../core/schema.js'
+import { decodeTextRows } from '../../core/text-rows.js'
 import type { ConnectionSettings, SqlConnection, WriteTarget } from '../../sql/driver.js'
 import { mysqlDriver } from './mysql-driver.js'
 
@@ -218,16 +219,59 @@ describe.skipIf(!mariadb.available)(`mysql driver: every type round-trips (${mar
     }
     const sql = 'SELECT * FROM zero_dates ORDER BY id'
     const described = await connection.describeQuery(sql)
-    const read = async (zeroDates: 'null' | 'error') => {
+    const read = async (zeroDates: 'null' | 'error', text: boolean) => {
       const rows: Row[] = []
       const rejected: { record: unknown; error: unknown }[] = []
-      for await (const chunk of connection.stream(sql, [], described, 10, { zeroDates })) {
-        rows.push(...chunk.rows)
+      for await (const chunk of connection.stream(sql, [], described, 10, { zeroDates, text })) {
+        expect(chunk.text !== undefined).toBe(text)
+        rows.push(...(chunk.text !== undefined ? decodeTextRows(chunk.text, described.map((c) => c.column)) : chunk.rows))
         rejected.push(...chunk.rejected)
       }
       return { rows, rejected }
     }
-    const asNull = await read('null')
+    for (const text of [false, true]) await expectZeroDates(read, text)
+  })
+
+  test('text rows: every column with a text form reads as the same values as rows, in chunks', async () => {
+    const textual = columns.filter((c) => !['c_bit1', 'c_bit10', 'c_bit64', 'c_geometry'].includes(c.name))
+    const sql = `SELECT ${textual.map((c) => `\`${c.name}\``).join(', ')} FROM rt_insert_0 ORDER BY id`
+    const described = await connection.describeQuery(sql)
+    const viaRows: Row[] = []
+    for await (const chunk of connection.stream(sql, [], described, 3, { zeroDates: 'error' })) viaRows.push(...chunk.rows)
+    const viaText: Row[] = []
+    let chunks = 0
+    for await (const chunk of connection.stream(sql, [], described, 3, { zeroDates: 'error', text: true })) {
+      chunks++
+      expect(chunk.rows).toEqual([])
+      expect(chunk.rejected).toEqual([])
+      const decoded = decodeTextRows(chunk.text!, textual)
+      expect(decoded).toHaveLength(chunk.text!.count)
+      expect(chunk.last).toEqual(decoded.at(-1))
+      viaText.push(...decoded)
+    }
+    expect(chunks).toBe(2)
+    expectRowsEqual(viaText, viaRows, textual)
+    const keep = textual.map((c) => columns.indexOf(c))
+    expectRowsEqual(viaText, ROWS.map((row) => keep.map((i) => row[i])), textual)
+  })
+
+  test('text rows: a column without a text form (BIT, GEOMETRY) makes the read give rows', async () => {
+    const sql = 'SELECT * FROM rt_insert_0 ORDER BY id'
+    const described = await connection.describeQuery(sql)
+    const rows: Row[] = []
+    for await (const chunk of connection.stream(sql, [], described, 10, { zeroDates: 'error', text: true })) {
+      expect(chunk.text).toBeUndefined()
+      rows.push(...chunk.rows)
+    }
+    expectRowsEqual(rows, ROWS, columns)
+  })
+})
+
+type ZeroDateRead = (zeroDates: 'null' | 'error', text: boolean) => Promise<{ rows: Row[]; rejected: { record: unknown; error: unknown }[] }>
+
+async function expectZeroDates(read: ZeroDateRead, text: boolean): Promise<void> {
+  {
+    const asNull = await read('null', text)
     expect(asNull.rows).toEqual([
       [1, null, null, null, '10:00:00'],
       [2, null, null, null, '00:00:00'],
@@ -238,12 +282,12 @@ describe.skipIf(!mariadb.available)(`mysql driver: every type round-trips (${mar
     ])
     expect(asNull.rejected.map((r) => (r.error as RecordError).code)).toEqual(['mysql.time_out_of_range', 'mysql.time_out_of_range'])
 
-    const asError = await read('error')
+    const asError = await read('error', text)
     expect(asError.rows).toEqual([])
     expect(asError.rejected[0].record).toEqual([1, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '10:00:00'])
     expect(asError.rejected[1].record).toEqual([2, '2024-00-00', '2024-05-00 10:00:00', null, '00:00:00'])
     expect(asError.rejected[0].error).toBeInstanceOf(RecordError)
     expect((asError.rejected[0].error as RecordError).code).toBe('mysql.zero_date')
     expect((asError.rejected[0].error as RecordError).column).toBe('d')
-  })
-})
+  }
+}

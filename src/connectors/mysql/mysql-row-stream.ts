@@ -18,6 +18,8 @@ import type { RejectedRecord } from '../../core/batch.js'
 import { TransientError } from '../../core/errors.js'
 import type { Column, Row } from '../../core/schema.js'
 import type { ColumnInfo, ReadOptions, RowChunk } from '../../sql/driver.js'
+import { decodeTextRows } from '../../core/text-rows.js'
+import { CopyTextWriter, packetValues, textKindOf, type TextKind } from './mysql-copy-text.js'
 import { queryError } from './mysql-errors.js'
 import { rowConverter, type ConvertedColumn, type RowConverter } from './mysql-row-converter.js'
 import { fieldColumn, type WireField } from './mysql-types.js'
@@ -77,9 +79,15 @@ export async function* streamRows(session: StreamSession, sql: string, columns: 
     wake = undefined
     resolve?.()
   }
+  /** Text mode (options.text, and every column has a text kind): packets become text rows (mysql-copy-text.ts). */
+  let textWriter: CopyTextWriter | undefined
   const closeChunk = (): void => {
     const bytesRead = socket.bytesRead
-    waiting.push({ rows, rejected, bytes: bytesRead - bytesCounted })
+    if (textWriter !== undefined) {
+      const { data, count, last } = textWriter.take()
+      const lastRow = last === undefined ? undefined : decodeTextRows({ data: last, count: 1 }, converted.map((c) => c.wanted))[0]
+      waiting.push({ rows: [], text: { data, count }, last: lastRow, rejected, bytes: bytesRead - bytesCounted })
+    } else waiting.push({ rows, rejected, bytes: bytesRead - bytesCounted })
     bytesCounted = bytesRead
     rows = []
     rejected = []
@@ -95,6 +103,16 @@ export async function* streamRows(session: StreamSession, sql: string, columns: 
     const result = resultConverter(fields, columns, options)
     converter = result.converter
     converted = result.columns
+    const kinds = options.text === true ? converted.map(textKindOf) : []
+    if (kinds.length > 0 && kinds.every((kind) => kind !== undefined)) {
+      textWriter = new CopyTextWriter(kinds as TextKind[], options)
+      readPacketsAsText(query, (bytes, start, end) => {
+        if (isCancelled) return
+        rowNumber++
+        if (!textWriter!.row(bytes, start, end)) rejected.push(rejectedRow(packetValues(bytes, start, converted) as Row, rowNumber, converter!, converted))
+        if (textWriter!.count + rejected.length >= rowsPerChunk) closeChunk()
+      })
+    }
   })
   query.on('result', (row: Row) => {
     // Rows only: a statement without a result set reports its OK packet here too.
@@ -114,7 +132,7 @@ export async function* streamRows(session: StreamSession, sql: string, columns: 
     notify()
   })
   query.on('end', () => {
-    if (!isCancelled && failure === undefined && rows.length + rejected.length > 0) closeChunk()
+    if (!isCancelled && failure === undefined && rows.length + (textWriter?.count ?? 0) + rejected.length > 0) closeChunk()
     isDone = true
     notify()
   })
@@ -155,6 +173,32 @@ export async function* streamRows(session: StreamSession, sql: string, columns: 
       await cancel(session, () => isDone, (resolve) => (wake = resolve))
     }
     raw.removeListener('error', onConnectionError)
+  }
+}
+
+interface RowPacket {
+  readonly buffer: Buffer
+  readonly offset: number
+  readonly end: number
+  isEOF(): boolean
+}
+
+type PacketHandler = (packet: RowPacket, connection: unknown) => unknown
+
+/**
+ * Has the query hand each row packet's bytes to `onRow` instead of parsing it into a row. mysql2's
+ * Query reads a result's rows in its `row` state, looked up on the command (`this.row`) once the
+ * column definitions are read, which is when 'fields' is emitted: an own `row` then takes the rows,
+ * and the end of the result (EOF or OK packet) goes to mysql2's own. Tested against the mysql2
+ * version in package-lock.json by the MySQL integration tests.
+ */
+function readPacketsAsText(query: Query, onRow: (bytes: Buffer, start: number, end: number) => void): void {
+  const own = query as unknown as { row: PacketHandler }
+  const parsing = (Object.getPrototypeOf(query) as { row: PacketHandler }).row
+  own.row = function (this: unknown, packet: RowPacket, connection: unknown): unknown {
+    if (packet.isEOF()) return parsing.call(this, packet, connection)
+    onRow(packet.buffer, packet.offset, packet.end)
+    return own.row
   }
 }
 

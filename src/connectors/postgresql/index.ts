@@ -18,6 +18,7 @@ const connector: RelationalConnector = {
   // The client library loads on the first connection (src/sql/lazy-driver.ts).
   driver: lazyDriver(postgresqlDialect, 5432, async () => (await import('./postgresql-driver.js')).postgresqlDriver),
   label: 'PostgreSQL',
+  writesTextRows: true,
   connectionSchema: serverConnectionSchema(5432, 'shop', 'postgres'),
   inputDescription: inputDescription(
     'PostgreSQL',

@@ -12,6 +12,7 @@ import pg from 'pg'
 import copyStreams from 'pg-copy-streams'
 import { ConfigError, TransientError } from '../../core/errors.js'
 import type { Column, Row, Schema, Value } from '../../core/schema.js'
+import type { TextRows } from '../../core/text-rows.js'
 import type { ColumnInfo, ConnectionSettings, ReadOptions, RowChunk, SqlConnection, TableInfo, TableRef, WriteTarget } from '../../sql/driver.js'
 import { qualifiedName, tableLabel } from '../../sql/driver.js'
 import { parseArrayLiteral } from './array-literal.js'
@@ -170,13 +171,36 @@ export class PostgresqlConnection implements SqlConnection {
   async write(target: WriteTarget, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return
     this.throwIfLost()
-    const place: ErrorPlace = { ...this.place, table: tableLabel(target.table), isWrite: true }
+    const place = this.writePlace(target)
+    const writer = copyRowWriter(await this.encodeColumnsOf(target, place))
+    await this.writeCopy(target, place, (sql) => this.copyIn(sql, rows, writer, place))
+  }
+
+  /** COPY text is what text rows are (core/text-rows.ts): their bytes go to the server as they are. */
+  async writeText(target: WriteTarget, text: TextRows): Promise<void> {
+    if (text.count === 0) return
+    this.throwIfLost()
+    const place = this.writePlace(target)
+    await this.writeCopy(target, place, (sql) => this.copyBytesIn(sql, text.data, place))
+  }
+
+  /** Text rows hold json as JSON text, which an array column would not read: those targets take rows. */
+  async writesText(target: WriteTarget): Promise<boolean> {
+    const columns = await this.encodeColumnsOf(target, this.writePlace(target))
+    return columns.every((column) => column.isArray !== true)
+  }
+
+  private writePlace(target: WriteTarget): ErrorPlace {
+    return { ...this.place, table: tableLabel(target.table), isWrite: true }
+  }
+
+  /** A write in one transaction: the COPY into the table (insert), or into a staging table and the statements of the mode. */
+  private async writeCopy(target: WriteTarget, place: ErrorPlace, copy: (sql: string) => Promise<void>): Promise<void> {
     const table = qualifiedName(postgresqlDialect, target.table)
     const columnList = target.columns.map((column) => quoteIdentifier(column.name)).join(', ')
-    const writer = copyRowWriter(await this.encodeColumnsOf(target, place))
     if (target.mode === 'insert') {
       // One COPY is one statement: all rows or none, without BEGIN/COMMIT round trips.
-      await this.copyIn(`COPY ${table} (${columnList}) FROM STDIN`, rows, writer, place)
+      await copy(`COPY ${table} (${columnList}) FROM STDIN`)
       return
     }
     checkKey(target)
@@ -184,7 +208,7 @@ export class PostgresqlConnection implements SqlConnection {
     const statements = target.mode === 'upsert' ? [upsertSql(write)] : target.mode === 'replace' ? replaceSql(write) : [mergeSql(write)]
     await this.run('BEGIN', [], place)
     try {
-      await this.copyIn(`COPY ${write.stage} (${columnList}) FROM STDIN`, rows, writer, place)
+      await copy(`COPY ${write.stage} (${columnList}) FROM STDIN`)
       for (const statement of statements) await this.run(statement, [], place)
       await this.run('COMMIT', [], place)
     } catch (error) {
@@ -352,6 +376,37 @@ export class PostgresqlConnection implements SqlConnection {
             copy.destroy(error as Error)
             reject(error)
           }
+        }
+        writeMore()
+      })
+    } catch (error) {
+      throw queryError(error, place)
+    }
+  }
+
+  /** Sends bytes already in COPY text through `COPY ... FROM STDIN`, in pieces of COPY_CHUNK_BYTES. */
+  private async copyBytesIn(sql: string, data: Buffer, place: ErrorPlace): Promise<void> {
+    this.throwIfLost()
+    const copy = this.client.query(copyStreams.from(sql))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let hasFailed = false
+        let at = 0
+        copy.once('error', (error) => {
+          hasFailed = true
+          reject(error)
+        })
+        copy.once('finish', resolve)
+        const writeMore = (): void => {
+          while (!hasFailed && at < data.length) {
+            const piece = data.subarray(at, at + COPY_CHUNK_BYTES)
+            at += piece.length
+            if (!copy.write(piece)) {
+              copy.once('drain', writeMore)
+              return
+            }
+          }
+          if (!hasFailed) copy.end()
         }
         writeMore()
       })
