@@ -187,6 +187,7 @@ export class TableOutput implements Output {
     }
     const columns: Column[] = []
     const conversions: (Column | undefined)[] = []
+    let textFits = true
     for (const column of schema.columns) {
       const target = byName.get(column.name) ?? byLowerName.get(column.name.toLowerCase()) ?? undefined
       if (target === undefined) {
@@ -198,6 +199,7 @@ export class TableOutput implements Output {
       }
       columns.push(target)
       conversions.push(sameType(column, target) ? undefined : target)
+      textFits &&= sameType(column, target) || isTextWidening(column, target)
     }
     const converted = schema.columns.flatMap((c, i) => (conversions[i] === undefined ? [] : [`${c.name} ${formatType(c)} -> ${formatType(conversions[i])}`]))
     if (converted.length > 0) this.ctx.logger.debug(`converting to the column types of ${tableLabel(this.table)}: ${converted.join(', ')}`)
@@ -205,7 +207,7 @@ export class TableOutput implements Output {
     const key = mode === 'insert' ? [] : this.conflictKey(info, columns)
     const target: WriteTarget = { table: this.table, columns, mode, key }
     const connection = await this.mainConnection()
-    const writesText = conversions.every((c) => c === undefined) && connection.writeText !== undefined && (await connection.writesText?.(target)) === true
+    const writesText = textFits && connection.writeText !== undefined && (await connection.writesText?.(target)) === true
     this.mapping = { schema, target, conversions, writesText }
     if (writesText) this.ctx.logger.debug(`rows given as COPY text go to ${tableLabel(this.table)} as they are`)
     return this.mapping
@@ -419,6 +421,16 @@ export class TableOutput implements Output {
  */
 function sameType(from: Column, to: Column): boolean {
   return from.type === to.type
+}
+
+/**
+ * Whether a value's text (core/text-rows.ts) is already the text of the converted value: integers
+ * into wider integers, decimals or floats are the same digits (a decimal that does not fit is
+ * refused by the database, and the row isolated, as the conversion would refuse it).
+ */
+function isTextWidening(from: Column, to: Column): boolean {
+  if (from.type === 'int') return to.type === 'bigint' || to.type === 'decimal' || to.type === 'float'
+  return from.type === 'bigint' && to.type === 'decimal'
 }
 
 function convertRow(row: Row, conversions: readonly (Column | undefined)[], schema: Schema): Row {

@@ -180,22 +180,25 @@ describe.skipIf(!postgres.available || !mariadb.available)(`relational pipelines
   })
 
   test('MariaDB -> PostgreSQL gives the same table and the same refused rows whether rows pass as COPY text or as values', async () => {
-    // Without processors the MySQL rows go to COPY as text (docs/ARCHITECTURE.md D26); a filter that
+    // Without processors the MySQL rows go to COPY as text (docs/ARCHITECTURE.md D26), integers into
+    // wider columns included (qty INT -> bigint, amount INT -> numeric(8,2)); a filter that
     // keeps every row makes them values first. Both must land the same rows, and refuse the same ones.
     await my.query(`CREATE TABLE text_src (
       id INT PRIMARY KEY, name VARCHAR(50), flag TINYINT(1), big BIGINT UNSIGNED, price DECIMAL(12,3), ratio DOUBLE,
-      day DATE, at DATETIME(6), at_utc TIMESTAMP(3) NULL, clock TIME(2), doc JSON, raw VARBINARY(20), kind ENUM('a','b c'), uid UUID)`)
+      day DATE, at DATETIME(6), at_utc TIMESTAMP(3) NULL, clock TIME(2), doc JSON, raw VARBINARY(20), kind ENUM('a','b c'), uid UUID,
+      qty INT, amount INT)`)
     await my.query("SET SESSION sql_mode = ''")
     await my.query(
       `INSERT INTO text_src VALUES
-        (1, 'tab\\there\\nnewline \\\\ 😀', 1, 18446744073709551615, -12.5, 0.1, '2024-02-29', '2024-02-29 13:45:10.000500', '2024-06-01 12:00:00.250', '23:59:59.99', '{"a": [1, "é"]}', X'00090A5C', 'b c', '123e4567-e89b-12d3-a456-426614174000'),
-        (2, 'far too long for the target column', 0, 0, 0, -1e300, '0000-00-00', '2024-05-00 00:00:00', NULL, '00:00:00', '[]', X'', 'a', NULL),
-        (3, NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-        (4, '', 0, 1, 999999999.999, 3.5, '1000-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', '24:00:00', 'null', X'FF', 'a', '00000000-0000-0000-0000-000000000000')`,
+        (1, 'tab\\there\\nnewline \\\\ 😀', 1, 18446744073709551615, -12.5, 0.1, '2024-02-29', '2024-02-29 13:45:10.000500', '2024-06-01 12:00:00.250', '23:59:59.99', '{"a": [1, "é"]}', X'00090A5C', 'b c', '123e4567-e89b-12d3-a456-426614174000', 2147483647, -5),
+        (2, 'far too long for the target column', 0, 0, 0, -1e300, '0000-00-00', '2024-05-00 00:00:00', NULL, '00:00:00', '[]', X'', 'a', NULL, 0, 0),
+        (3, NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+        (4, '', 0, 1, 999999999.999, 3.5, '1000-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', '24:00:00', 'null', X'FF', 'a', '00000000-0000-0000-0000-000000000000', -2147483648, 123456)`,
     )
     await my.query("SET SESSION sql_mode = DEFAULT")
     const columns = `id int PRIMARY KEY, name varchar(30), flag boolean, big numeric(20,0), price numeric(12,3), ratio double precision,
-      day date, at timestamp(6), at_utc timestamptz(3), clock time(2), doc jsonb, raw bytea, kind text, uid uuid`
+      day date, at timestamp(6), at_utc timestamptz(3), clock time(2), doc jsonb, raw bytea, kind text, uid uuid,
+      qty bigint, amount numeric(8,2)`
     await pgClient.query(`CREATE TABLE text_a (${columns}); CREATE TABLE text_b (${columns})`)
     const yaml = (table: string, processors: string) =>
       `input:\n  type: mysql\n  config:\n    connection: ${myConnection}\n    query: { table: text_src }\n${processors}output:\n  type: postgresql\n  config:\n    connection: ${pgConnection}\n    write: { table: ${table}, mode: upsert }\nsettings:\n  batch_size: 2\n  error_limit: 5\n  dead_letter: { type: jsonl, config: { path: ${table}-rejected.jsonl } }\n`
@@ -212,7 +215,8 @@ describe.skipIf(!postgres.available || !mariadb.available)(`relational pipelines
     expect(a[0].raw).toEqual(Buffer.from([0, 9, 10, 0x5c]))
     expect(a[0].at_utc.toISOString()).toBe('2024-06-01T12:00:00.250Z')
     expect(a[1]).toMatchObject({ name: null, flag: true, big: null })
-    expect(a[2]).toMatchObject({ clock: '24:00:00', doc: null, raw: Buffer.from([0xff]) })
+    expect(a[2]).toMatchObject({ clock: '24:00:00', doc: null, raw: Buffer.from([0xff]), qty: '-2147483648', amount: '123456.00' })
+    expect(a[0]).toMatchObject({ qty: '2147483647', amount: '-5.00' })
     const refused = (file: string) => (jsonLines(file) as { record: { id: number; day: unknown }; error_message: string }[]).map((r) => ({ id: r.record.id, day: r.record.day, error: r.error_message.replace(/text_[ab]/, 'text_?') }))
     expect(refused('text_a-rejected.jsonl')).toEqual(refused('text_b-rejected.jsonl'))
     expect(refused('text_a-rejected.jsonl')).toEqual([{ id: 2, day: null, error: expect.stringMatching(/too long|character varying\(30\)/) }])
