@@ -11,8 +11,9 @@
  *   - each value is text that both PostgreSQL's input function and `parseValue` (core/values.ts) read
  *     as the same value of the column's logical type: integers and decimals in plain digits, floats
  *     as printed, booleans `t`/`f`, dates `YYYY-MM-DD`, times `HH:MM:SS[.ffffff]`, timestamps
- *     `YYYY-MM-DD HH:MM:SS[.ffffff]`, timestamptz the same followed by `+00` (UTC), json as JSON
- *     text, uuid as its text, bytes as `\\x` and hex digits (`\x` once unescaped).
+ *     `YYYY-MM-DD HH:MM:SS[.ffffff]` (or `T` between date and time), timestamptz the same followed
+ *     by `+00` or `Z` (UTC), json as JSON text, uuid as its text, bytes as `\\x` and hex digits
+ *     (`\x` once unescaped).
  *
  * The rows are always there too: a batch's `rows` decodes the text the first time it is read
  * (`textBatch`), so a component that does not know text rows sees ordinary rows. The engine drops
