@@ -1,5 +1,5 @@
 // Import direction (STYLE.md "Layout shows the architecture"). Checked by `npm run lint`.
-const layers = ['core', 'expr', 'formats', 'sql', 'connectors', 'processors', 'engine', 'store', 'scheduler', 'server', 'agent', 'cli']
+const layers = ['core', 'expr', 'formats', 'sql', 'connectors', 'processors', 'engine', 'bus', 'store', 'scheduler', 'server', 'agent', 'cli']
 const only = (from, allowed) => ({
   name: `${from}-imports`,
   comment: `src/${from} may import only ${allowed.length ? allowed.join(', ') : 'nothing else in src'}`,
@@ -17,10 +17,11 @@ module.exports = {
     only('connectors', ['core', 'expr', 'formats', 'sql']),
     only('processors', ['core', 'expr']),
     only('engine', ['core', 'expr', 'formats', 'sql']),
+    only('bus', ['core']),
     only('store', ['core']),
     only('scheduler', ['core', 'engine', 'store']),
     only('server', ['core', 'engine', 'store', 'scheduler', 'expr']),
-    only('agent', ['core', 'engine', 'store', 'scheduler']),
+    only('agent', ['core', 'engine', 'bus', 'store', 'scheduler']),
     {
       name: 'connectors-are-independent',
       comment: 'one connector folder never imports another (shared code belongs in core, formats or sql)',

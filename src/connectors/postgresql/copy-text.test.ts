@@ -6,14 +6,20 @@
 import { describe, expect, it } from 'vitest'
 import { RecordError } from '../../core/errors.js'
 import type { Row } from '../../core/schema.js'
-import { CopyChunks, copyRowWriter, escapeCopyText, type EncodeColumn } from './copy-text-encoder.js'
+import { CopyChunks, copyRowWriter, escapeCopyText, type EncodeColumn } from '../../formats/copy-text-writer.js'
 import { CopyRowDecoder, decodeText, unescapeCopyText, type DecodeColumn, type DecodedRows } from './copy-text-decoder.js'
-import { ValueKind } from './postgresql-types.js'
+import { formatArrayLiteral } from './array-literal.js'
+import { LOGICAL_OF_KIND, ValueKind } from './postgresql-types.js'
+
+/** The written column of a decoded kind. */
+function written(kind: ValueKind, isArray?: boolean): EncodeColumn {
+  return { type: LOGICAL_OF_KIND[kind], isArray }
+}
 
 /** The COPY text of rows, as the encoder writes it (in chunks of `chunkBytes`). */
 function encode(rows: readonly Row[], columns: readonly EncodeColumn[], chunkBytes = 64): Buffer {
   const out = new CopyChunks(chunkBytes)
-  const write = copyRowWriter(columns)
+  const write = copyRowWriter(columns, formatArrayLiteral)
   for (const row of rows) write(row, out)
   return Buffer.concat(out.takeAll())
 }
@@ -42,7 +48,13 @@ function decode(text: Buffer, columns: readonly DecodeColumn[]): DecodedRows {
 
 function roundTrip(rows: readonly Row[], kinds: readonly ValueKind[]): Row[] {
   const columns = kinds.map((kind, i) => ({ name: `c${i}`, kind }))
-  const decoded = decode(encode(rows, columns), columns)
+  const decoded = decode(
+    encode(
+      rows,
+      kinds.map((kind) => written(kind)),
+    ),
+    columns,
+  )
   expect(decoded.rejected).toEqual([])
   return decoded.rows
 }
@@ -85,7 +97,7 @@ describe('COPY text', () => {
   })
 
   it('writes the bytes PostgreSQL reads: escapes, UTF-8, NULL, floats, bytea', () => {
-    const columns = [ValueKind.text, ValueKind.int, ValueKind.float, ValueKind.bool, ValueKind.bytes, ValueKind.json].map((kind) => ({ kind }))
+    const columns = [ValueKind.text, ValueKind.int, ValueKind.float, ValueKind.bool, ValueKind.bytes, ValueKind.json].map((kind) => written(kind))
     const text = encode(
       [
         ['a\\b\tc\nd\re 😀 é', -12, -0, true, Buffer.from([1, 171]), { k: 'v\t' }],
@@ -95,12 +107,12 @@ describe('COPY text', () => {
     ).toString('utf8')
     expect(text).toBe('a\\\\b\\tc\\nd\\re 😀 é\t-12\t-0\tt\t\\\\x01ab\t{"k":"v\\\\t"}\n\\N\t\\N\tInfinity\t\\N\t\\N\t\\N\n')
     // A lone surrogate cannot be UTF-8: U+FFFD, as Buffer's encoder writes it.
-    expect(encode([['x\ud800y']], [{ kind: ValueKind.text }]).toString('utf8')).toBe('x\ufffdy\n')
+    expect(encode([['x\ud800y']], [written(ValueKind.text)]).toString('utf8')).toBe('x\ufffdy\n')
     expect(escapeCopyText('plain')).toBe('plain')
   })
 
   it('writes json arrays into array columns as array literals', () => {
-    const text = encode([[[1, 'a "b"', null, [true], { k: 1 }]]], [{ kind: ValueKind.json, isArray: true }]).toString('utf8')
+    const text = encode([[[1, 'a "b"', null, [true], { k: 1 }]]], [written(ValueKind.json, true)]).toString('utf8')
     expect(text).toBe('{1,"a \\\\"b\\\\"",NULL,{true},"{\\\\"k\\\\":1}"}\n')
   })
 

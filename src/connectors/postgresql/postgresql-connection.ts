@@ -15,15 +15,15 @@ import type { Column, Row, Schema, Value } from '../../core/schema.js'
 import type { TextRows } from '../../core/text-rows.js'
 import type { ColumnInfo, ConnectionSettings, ReadOptions, RowChunk, SqlConnection, TableInfo, TableRef, WriteTarget } from '../../sql/driver.js'
 import { qualifiedName, tableLabel } from '../../sql/driver.js'
-import { parseArrayLiteral } from './array-literal.js'
+import { formatArrayLiteral, parseArrayLiteral } from './array-literal.js'
 import { CopyOutStream } from './copy-out-stream.js'
 import { clientConfig } from './client-config.js'
 import { CopyRowDecoder, decodeText, type DecodeColumn } from './copy-text-decoder.js'
-import { CopyChunks, copyRowWriter, type CopyRowWriter, type EncodeColumn } from './copy-text-encoder.js'
+import { CopyChunks, copyRowWriter, type CopyRowWriter, type EncodeColumn } from '../../formats/copy-text-writer.js'
 import { inlineParams } from './inline-params.js'
 import { postgresqlDialect, quoteIdentifier } from './postgresql-dialect.js'
 import { connectError, queryError, type ErrorPlace } from './postgresql-errors.js'
-import { builtinType, catalogType, decodeColumnOf, kindOfLogical, logicalColumn, type PgTypeInfo, type PgTypeRow, type ValueKind } from './postgresql-types.js'
+import { builtinType, catalogType, decodeColumnOf, logicalColumn, type PgTypeInfo, type PgTypeRow, type ValueKind } from './postgresql-types.js'
 import { createStageSql, mergeSql, replaceSql, upsertSql, type StagedWrite } from './write-statements.js'
 
 /** A ColumnInfo this driver described: it carries how to decode the column's text. */
@@ -172,7 +172,7 @@ export class PostgresqlConnection implements SqlConnection {
     if (rows.length === 0) return
     this.throwIfLost()
     const place = this.writePlace(target)
-    const writer = copyRowWriter(await this.encodeColumnsOf(target, place))
+    const writer = copyRowWriter(await this.encodeColumnsOf(target, place), formatArrayLiteral)
     await this.writeCopy(target, place, (sql) => this.copyIn(sql, rows, writer, place))
   }
 
@@ -321,7 +321,7 @@ export class PostgresqlConnection implements SqlConnection {
       }
       arrays = known
     }
-    return target.columns.map((column) => ({ kind: kindOfLogical(column.type), isArray: column.type === 'json' && arrays.has(column.name) }))
+    return target.columns.map((column) => ({ type: column.type, isArray: column.type === 'json' && arrays.has(column.name) }))
   }
 
   /** The session's staging table for a target and its written columns, created the first time. */

@@ -138,7 +138,8 @@ const BUILTIN_ARRAYS: ReadonlyMap<number, number> = new Map([
   [2951, Oid.uuid],
 ])
 
-const LOGICAL_OF_KIND: Readonly<Record<ValueKind, LogicalType>> = {
+/** The logical type values of a kind are read as. */
+export const LOGICAL_OF_KIND: Readonly<Record<ValueKind, LogicalType>> = {
   [ValueKind.text]: 'string',
   [ValueKind.int]: 'int',
   [ValueKind.bigint]: 'bigint',

@@ -1,6 +1,7 @@
 /**
  * Rows into PostgreSQL's COPY text format (`COPY t (...) FROM STDIN`): the fastest way into
- * PostgreSQL, and the one psql's `\copy` uses.
+ * PostgreSQL, and the one psql's `\copy` uses. It is also the format of text rows
+ * (core/text-rows.ts), so it lives with the other codecs rather than in the postgresql connector.
  *
  * Each value is written as the text PostgreSQL's input function for the column reads: numbers as
  * they print (`NaN`, `Infinity`, `-0` included), booleans `t`/`f`, decimals and temporals as their
@@ -17,17 +18,18 @@
  * writer's way, D16), and more for a rope of pieces or a `write()` per row. Chunks may end in the
  * middle of a row: COPY's data is a byte stream.
  */
-import type { Row, Value } from '../../core/schema.js'
-import { generatedFactory } from '../../formats/generated-code.js'
-import { formatArrayLiteral } from './array-literal.js'
-import { ValueKind } from './postgresql-types.js'
+import type { JsonValue, LogicalType, Row, Value } from '../core/schema.js'
+import { generatedFactory } from './generated-code.js'
 
 /** A written column as the encoder needs it. */
 export interface EncodeColumn {
-  readonly kind: ValueKind
-  /** A json value written into a PostgreSQL array column (as an array literal). */
+  readonly type: LogicalType
+  /** A json value written into a PostgreSQL array column: as the array literal `arrayLiteral` makes. */
   readonly isArray?: boolean
 }
+
+/** PostgreSQL's array literal of a json array (the postgresql connector's). */
+export type ArrayLiteralFormatter = (value: readonly JsonValue[]) => string
 
 /** Writes one row into the chunks. */
 export type CopyRowWriter = (row: Row, out: CopyChunks) => void
@@ -101,12 +103,17 @@ ESCAPE_LETTERS[92] = 92 // \
  * call into the runtime per value.
  */
 function writeText(out: CopyChunks, text: string): void {
-  const length = text.length
+  writeTextRange(out, text, 0, text.length)
+}
+
+/** `writeText` of `text.slice(start, end)`, without making the slice. */
+function writeTextRange(out: CopyChunks, text: string, start: number, end: number): void {
+  const length = end
   // At most 3 bytes per UTF-16 unit, 2 per escaped character; and room for what follows.
-  out.reserve(3 * length + FIXED_BYTES)
+  out.reserve(3 * (end - start) + FIXED_BYTES)
   const buffer = out.buffer
   let at = out.used
-  for (let i = 0; i < length; i++) {
+  for (let i = start; i < length; i++) {
     const c = text.charCodeAt(i)
     if (c < 128) {
       if (c > 92 || (c !== 92 && c !== 9 && c !== 10 && c !== 13)) buffer[at++] = c
@@ -195,9 +202,6 @@ function writeJson(out: CopyChunks, value: Value): void {
   writeText(out, JSON.stringify(value))
 }
 
-function writeArray(out: CopyChunks, value: Value): void {
-  writeText(out, Array.isArray(value) ? formatArrayLiteral(value) : JSON.stringify(value))
-}
 
 /** bytea's hex input, its backslash escaped for COPY: `\\x0a0b`. */
 function writeBytes(out: CopyChunks, value: Value): void {
@@ -226,36 +230,42 @@ function writeByte(out: CopyChunks, byte: number): void {
   out.buffer[out.used++] = byte
 }
 
-function writerName(column: EncodeColumn): string {
-  if (column.isArray === true) return 'writeArray'
-  switch (column.kind) {
-    case ValueKind.int:
-      return 'writeInt'
-    case ValueKind.bigint:
-      return 'writeBigint'
-    case ValueKind.float:
-      return 'writeFloat'
-    case ValueKind.bool:
-      return 'writeBool'
-    case ValueKind.json:
-      return 'writeJson'
-    case ValueKind.bytes:
-      return 'writeBytes'
+/** The writer of a value of a logical type (not null); strings, decimals, temporals and uuids are their text. */
+function copyValueWriter(type: LogicalType): (out: CopyChunks, value: Value) => void {
+  switch (type) {
+    case 'int':
+      return writeInt
+    case 'bigint':
+      return writeBigint
+    case 'float':
+      return writeFloat
+    case 'bool':
+      return writeBool
+    case 'json':
+      return writeJson
+    case 'bytes':
+      return writeBytes
     default:
-      return 'writeString'
+      return writeString
   }
 }
 
-const WRITERS = { writeInt, writeBigint, writeFloat, writeBool, writeString, writeJson, writeArray, writeBytes, writeNull, writeByte }
-
-/** A writer of rows whose values are in `columns` order, made once per schema (generated code, D17). */
-export function copyRowWriter(columns: readonly EncodeColumn[]): CopyRowWriter {
+/**
+ * A writer of rows whose values are in `columns` order, made once per schema (generated code, D17).
+ * `arrayLiteral` writes json values of array columns (required when a column has `isArray`).
+ */
+export function copyRowWriter(columns: readonly EncodeColumn[], arrayLiteral?: ArrayLiteralFormatter): CopyRowWriter {
   const lines = ['let v']
-  columns.forEach((column, i) => {
-    lines.push(`if ((v = row[${i}]) === null || v === undefined) writeNull(out)`, `else ${writerName(column)}(out, v)`)
+  const writers: ((out: CopyChunks, value: Value) => void)[] = columns.map((column) => {
+    if (column.isArray !== true) return copyValueWriter(column.type)
+    if (arrayLiteral === undefined) throw new Error('copyRowWriter: an array column needs an arrayLiteral formatter')
+    return (out, value) => writeText(out, Array.isArray(value) ? arrayLiteral(value) : JSON.stringify(value))
+  })
+  columns.forEach((_, i) => {
+    lines.push(`if ((v = row[${i}]) === null || v === undefined) writeNull(out)`, `else write${i}(out, v)`)
     lines.push(`writeByte(out, ${i === columns.length - 1 ? 10 : 9})`)
   })
-  const names = Object.keys(WRITERS)
+  const names = ['writeNull', 'writeByte', ...columns.map((_, i) => `write${i}`)]
   const factory = generatedFactory(names, `return function writeRow(row, out) {\n  ${lines.join('\n  ')}\n}`) as (...writers: unknown[]) => CopyRowWriter
-  return factory(...Object.values(WRITERS))
+  return factory(writeNull, writeByte, ...writers)
 }
