@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js'
 import { didYouMean } from '../core/suggest.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, writeLine, type CliIo } from './cli-io.js'
 import { formatError } from './error-report.js'
+import { agentCommand, agentHelp } from './agent-command.js'
 import { discoverCommand, discoverHelp, previewCommand, previewHelp } from './inspect-commands.js'
 import { lintCommand, lintHelp } from './lint-command.js'
 import { pluginsCommand, pluginsHelp } from './plugins-command.js'
@@ -25,6 +26,7 @@ Commands:
                     list the tables and columns of a pipeline's database
   plugins list      list inputs, processors and outputs
   plugins show TYPE show a component's settings, examples and JSON Schema
+  agent start       run the realtime pipes of agent-config.yaml (agent check: check it)
   help [COMMAND]    show help for a command
 
 Options:
@@ -41,7 +43,7 @@ Exit codes: 0 ok, 1 run or test failed, 2 invalid file or usage,
 130 interrupted (the run can be continued with --resume).
 Environment: FUSTOR_HOME (default ~/.fustor) holds checkpoints, dead-letter files
 and the schema cache.
-Docs: docs/pipelines.md, docs/expressions.md, docs/cli.md`
+Docs: docs/pipelines.md, docs/expressions.md, docs/cli.md, docs/agent.md`
 
 type Command = (args: string[], io: CliIo) => Promise<number>
 
@@ -52,6 +54,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   plugins: { run: pluginsCommand, help: pluginsHelp },
   preview: { run: previewCommand, help: previewHelp },
   'discover-schema': { run: discoverCommand, help: discoverHelp },
+  agent: { run: agentCommand, help: agentHelp },
 }
 
 export function version(): string {

@@ -15,6 +15,7 @@
  * changes already delivered, which a resumed input drops again. Resuming prefers `gtid` (valid on any
  * server of the same replication topology, so it survives a failover), else `file` + `offset`.
  */
+import type { ChangePositions } from '../../../sql/change-queue.js'
 import { FatalError } from '../../../core/errors.js'
 import type { JsonObject } from '../../../core/schema.js'
 
@@ -104,3 +105,6 @@ export function gtidFlavour(text: string): 'mariadb' | 'mysql' | undefined {
   if (MYSQL_GTID.test(text)) return 'mysql'
   return undefined
 }
+
+/** The binlog positions of the shared change queue (src/sql/change-queue.ts). */
+export const BINLOG_POSITIONS: ChangePositions<BinlogPosition> = { json: positionJson, inTransaction: withSkip }

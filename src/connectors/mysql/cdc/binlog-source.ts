@@ -35,9 +35,9 @@ import type { Row, Value } from '../../../core/schema.js'
 import type { ConnectionSettings } from '../../../sql/driver.js'
 import { queryError } from '../mysql-errors.js'
 import { BinlogControl, binlogDisabled, connectionOptions, type ServerFacts } from './binlog-control.js'
-import { boundaryOf, changePosition, gtidFlavour, isStartable, positionLabel, withSkip, type BinlogPosition } from './binlog-position.js'
+import { BINLOG_POSITIONS, boundaryOf, changePosition, gtidFlavour, isStartable, positionLabel, withSkip, type BinlogPosition } from './binlog-position.js'
 import { CapturedTable, type ZeroDates } from './captured-table.js'
-import { ChangeQueue } from './change-queue.js'
+import { ChangeQueue } from '../../../sql/change-queue.js'
 import type { TableFilter } from './table-filter.js'
 
 /** Where a fresh run starts (`start` of the config). */
@@ -103,7 +103,7 @@ class CaptureClient extends ZongJi {
 }
 
 export class BinlogSource {
-  readonly queue: ChangeQueue
+  readonly queue: ChangeQueue<BinlogPosition>
   private client: CaptureClient | undefined
   private restartTimer: NodeJS.Timeout | undefined
   private failedAttempts = 0
@@ -138,7 +138,7 @@ export class BinlogSource {
   ) {
     this.boundary = start
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY
-    this.queue = new ChangeQueue(boundaryOf(start), options.queueCapacity)
+    this.queue = new ChangeQueue(boundaryOf(start), options.queueCapacity, BINLOG_POSITIONS)
     this.queue.onDrained = () => this.resumeReading()
   }
 

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Schema } from '../../../core/schema.js'
-import type { BinlogPosition } from './binlog-position.js'
-import { ChangeQueue, POSITION_ONLY_INTERVAL_MS, type ChangeItem } from './change-queue.js'
+import { BINLOG_POSITIONS, type BinlogPosition } from './binlog-position.js'
+import { ChangeQueue, POSITION_ONLY_INTERVAL_MS, type ChangeItem } from '../../../sql/change-queue.js'
 
 const ORDERS: Schema = { columns: [{ name: 'id', type: 'int' }] }
 const ITEMS: Schema = { columns: [{ name: 'id', type: 'int' }] }
 const START: BinlogPosition = { file: 'b.1', offset: 4, gtid: '0-1-1' }
 
-function change(schema: Schema, id: number, transactionStart: BinlogPosition, index: number): ChangeItem {
+function change(schema: Schema, id: number, transactionStart: BinlogPosition, index: number): ChangeItem<BinlogPosition> {
   return { kind: 'change', schema, row: [id], transactionStart, index }
 }
 
@@ -24,7 +24,7 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('consecutive changes of a table go in one batch across transactions; another table starts a new one', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     queue.push(change(ORDERS, 1, START, 0))
     queue.push(boundary(100, 2))
     queue.push(change(ORDERS, 2, boundary(100, 2).position, 0))
@@ -39,7 +39,7 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('a full batch ends inside its transaction; the commit that follows is taken with the last batch', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     for (let i = 0; i < 5; i++) queue.push(change(ORDERS, i, START, i))
     queue.push(boundary(300, 2))
     expect(await queue.nextBatch({ batchSize: 2, lingerMs: 5 })).toMatchObject({ rows: [[0], [1]], position: { offset: 4, skip: 2 } })
@@ -52,7 +52,7 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('a partial batch waits lingerMs for more, then goes with what it has', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     queue.push(change(ORDERS, 1, START, 0))
     const pending = queue.nextBatch({ batchSize: 10, lingerMs: 20 })
     await vi.advanceTimersByTimeAsync(10)
@@ -66,13 +66,13 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('a batch fills at once when enough changes are there, without waiting', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     for (let i = 0; i < 3; i++) queue.push(change(ORDERS, i, START, i))
     expect(await queue.nextBatch({ batchSize: 3, lingerMs: 60_000 })).toMatchObject({ rows: [[0], [1], [2]] })
   })
 
   test('boundaries without changes move the position on by an empty batch, at most once a second', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     queue.push(boundary(100, 2))
     const pending = queue.nextBatch({ batchSize: 10, lingerMs: 5 })
     queue.push(boundary(200, 3))
@@ -89,7 +89,7 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('rejected records travel in the batch and count toward its size and position', async () => {
-    const queue = new ChangeQueue(START, 100)
+    const queue = new ChangeQueue(START, 100, BINLOG_POSITIONS)
     queue.push({ kind: 'change', schema: ORDERS, rejected: { record: { id: 'x' }, error: new Error('bad'), location: 'shop.orders' }, transactionStart: START, index: 0 })
     queue.push(change(ORDERS, 2, START, 1))
     const batch = await queue.nextBatch({ batchSize: 2, lingerMs: 5 })
@@ -97,7 +97,7 @@ describe('change queue: batches of one table, positions at boundaries or inside 
   })
 
   test('full at capacity; drained (the stream may resume) when the reader took it down to half', async () => {
-    const queue = new ChangeQueue(START, 4)
+    const queue = new ChangeQueue(START, 4, BINLOG_POSITIONS)
     let drained = 0
     queue.onDrained = () => drained++
     for (let i = 0; i < 4; i++) queue.push(change(ORDERS, i, START, i))
