@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cdcScenarios } from './cdc.mjs'
 import { databaseScenarios } from './database.mjs'
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
@@ -152,7 +153,7 @@ output:
 
 const results = []
 const context = { rows, runs, benchDir, dataDir, outDir, fustor, measure, fustorRun, usersCsv, has }
-const allScenarios = [...scenarios, ...(await databaseScenarios(context))]
+const allScenarios = [...scenarios, ...(await databaseScenarios(context)), ...(await cdcScenarios(context))]
 for (const scenario of allScenarios) {
   if (only.length > 0 && !only.includes(scenario.name)) continue
   process.stderr.write(`\n${scenario.name}: ${scenario.describe}\n`)
@@ -187,6 +188,10 @@ for (const scenario of allScenarios) {
     if (bar.memoryRatio) verdicts.push(`${entry.memory_ratio <= bar.memoryRatio ? 'meets' : 'MISSES'} <= ${bar.memoryRatio} of ${peer.name}'s memory`)
     lines.push(`  ${peer.name}: ${entry.rows_per_s.toLocaleString('en-US')} rows/s, ${seconds}s, ${entry.rss_mib} MiB  throughput ratio ${entry.throughput_ratio}x, time ratio ${entry.time_ratio}, memory ${entry.memory_ratio}`)
   }
+  // A scenario may measure more than time (CDC latency): its own figures, lines and verdicts.
+  if (outcome.extra) Object.assign(result, outcome.extra)
+  if (outcome.lines) lines.push(...outcome.lines)
+  if (outcome.verdicts) verdicts.push(...outcome.verdicts)
   const bar = scenario.bar ?? {}
   if (bar.maxRssMiB) verdicts.push(`${ours.rssMiB <= bar.maxRssMiB ? 'meets' : 'MISSES'} <= ${bar.maxRssMiB} MiB RSS`)
   result.bar = verdicts.join(', ')
