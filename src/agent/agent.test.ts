@@ -5,8 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Type from 'typebox'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { silentLogger } from '../core/component.js'
+import type { Position } from '../core/batch.js'
+import { defineInput, silentLogger } from '../core/component.js'
 import { inputs, outputs } from '../connectors/index.js'
 import { processors } from '../processors/index.js'
 import { Registry } from '../engine/registry.js'
@@ -14,7 +16,39 @@ import { parseAgentConfig } from './agent-config.js'
 import { Agent, AGENT_STATE_FILE, type AgentState } from './agent.js'
 import { agentSourceInput } from './shared-source.js'
 
-const definitions = [...inputs, ...processors, ...outputs]
+/** Acknowledgements the `test_acked` source received (a replication slot would confirm them). */
+const acked: Position[] = []
+
+/** A source of 3 batches that then waits, and records its acks: what a slot-based CDC source needs of the agent. */
+const ackedSource = defineInput({
+  type: 'test_acked',
+  status: 'experimental',
+  summary: 'three batches, acks recorded (tests)',
+  config: Type.Object({}),
+  examples: [],
+  create: (_config, ctx) => {
+    let next = ((ctx.resumeFrom as { next?: number } | undefined)?.next ?? 0) + 1
+    return {
+      async open() {},
+      async read() {
+        // Like a CDC source: after its changes it waits for more, until the run stops.
+        if (next > 3) {
+          await new Promise((resolve) => (ctx.signal.aborted ? resolve(undefined) : ctx.signal.addEventListener('abort', resolve, { once: true })))
+          return null
+        }
+        const batch = { schema: { columns: [{ name: 'id', type: 'int' as const }] }, rows: [[next]], position: { next } }
+        next++
+        return batch
+      },
+      async ack(position: Position) {
+        acked.push(position)
+      },
+      async close() {},
+    }
+  },
+})
+
+const definitions = [...inputs, ...processors, ...outputs, ackedSource]
 const lintRegistry = new Registry([...definitions, agentSourceInput()])
 let home: string
 
@@ -75,6 +109,39 @@ pipes:
     expect(state.pipes['copy-all']).toMatchObject({ status: 'completed', source_id: 'users', sender_id: 'all-users', read: 5000, written: 5000 })
     expect(state.pipes['switched-off'].status).toBe('disabled')
     expect(Object.keys(state.sources)).toEqual(['users'])
+  })
+
+  test('the source is acknowledged when its only pipe has a batch durably, never with two pipes', async () => {
+    const config = (pipes: string) => `sources:
+  - { id: s, type: test_acked }
+senders:
+  - { id: out, type: jsonl, config: { path: ${join(home, 'acked.jsonl')} } }
+  - { id: out2, type: jsonl, config: { path: ${join(home, 'acked2.jsonl')} } }
+pipes:
+${pipes}`
+    const settings = '    settings: { checkpoint_interval: 20ms }\n'
+    /** Runs the agent until every pipe has written the 3 rows and a few checkpoints went by, then stops it. */
+    const runUntilWritten = async (text: string, agentHome: string): Promise<void> => {
+      const { config: parsed, errors } = parseAgentConfig('agent-config.yaml', text, lintRegistry, {})
+      expect(errors).toEqual([])
+      const agent = new Agent(parsed!, { home: agentHome, logger: silentLogger, definitions })
+      const running = agent.run()
+      const written = (): boolean => {
+        const pipes = Object.values(agent.state().pipes)
+        return pipes.length > 0 && pipes.every((pipe) => pipe.written >= 3)
+      }
+      const until = Date.now() + 10_000
+      while (!written() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10))
+      await new Promise((resolve) => setTimeout(resolve, 200)) // several 20 ms checkpoints
+      agent.stop()
+      await running
+    }
+    acked.length = 0
+    await runUntilWritten(config(`  - id: only\n    source_id: s\n    sender_id: out\n${settings}`), home)
+    expect(acked.at(-1)).toEqual({ next: 3 })
+    acked.length = 0
+    await runUntilWritten(config(`  - id: a\n    source_id: s\n    sender_id: out\n${settings}  - id: b\n    source_id: s\n    sender_id: out2\n${settings}`), join(home, 'two'))
+    expect(acked).toEqual([])
   })
 
   test('errors name their place in agent-config.yaml, with did-you-mean', () => {

@@ -111,7 +111,12 @@ export class Agent {
         enabled.map(async (pipe) => {
           const entry = this.running.get(pipe.id)!
           const subscription = subscriptions.get(pipe.id)!
-          const connect = (_source: string, ctx: InputContext) => new SubscriptionInput(() => subscription, ctx)
+          // The source is acknowledged (a slot's confirmed LSN moves) only when this pipe is its only
+          // one: with several, a position one pipe has may still be missing from another's sender.
+          const isOnlyPipe = enabled.filter((other) => other.sourceId === pipe.sourceId).length === 1
+          const source = this.sources.get(pipe.sourceId)!
+          const onAck = async (position: Position): Promise<void> => (isOnlyPipe ? source.ack(position) : undefined)
+          const connect = (_source: string, ctx: InputContext) => new SubscriptionInput(() => subscription, ctx, onAck)
           const registry = new Registry([...this.options.definitions, agentSourceInput(connect)])
           // The pipe's pipeline again, now with the agent_source that reads this subscription.
           const loaded = loadPipeline(pipe.plan.file, pipe.pipelineText, registry, { env: {} })

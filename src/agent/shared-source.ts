@@ -40,6 +40,8 @@ export interface SharedSourceOptions {
 export class SharedSource implements BusSource<SourceEvent> {
   /** Readers opened so far (a bus each, and again after a transient error). */
   opened = 0
+  /** The inputs of the open readers. */
+  private readonly inputs = new Set<Input>()
 
   constructor(private readonly options: SharedSourceOptions) {}
 
@@ -58,6 +60,7 @@ export class SharedSource implements BusSource<SourceEvent> {
       throw error
     }
     this.opened++
+    this.inputs.add(input)
     return {
       next: async () => {
         const batch = await input.read()
@@ -65,10 +68,22 @@ export class SharedSource implements BusSource<SourceEvent> {
       },
       close: async () => {
         signal.removeEventListener('abort', onAbort)
+        this.inputs.delete(input)
         stop.abort()
         await input.close()
       },
     }
+  }
+
+  /**
+   * Acknowledges the source up to `position` (a replication slot confirms it). Only the agent knows
+   * when that is safe: every pipe of the source has it durably (invariant 1). With one reader it is
+   * that reader's input; with several (a split bus) no input is acknowledged.
+   */
+  async ack(position: Position): Promise<void> {
+    if (this.inputs.size !== 1) return
+    const [input] = this.inputs
+    await input.ack?.(position)
   }
 }
 
@@ -79,6 +94,8 @@ export class SubscriptionInput implements Input {
   constructor(
     private readonly subscribe: (after: Position | undefined) => BusSubscription<SourceEvent>,
     private readonly ctx: InputContext,
+    /** Called after the subscription's ack: the agent decides whether the source may be acknowledged. */
+    private readonly onAck: (position: Position) => Promise<void> = async () => undefined,
   ) {}
 
   async open(): Promise<void> {
@@ -99,6 +116,7 @@ export class SubscriptionInput implements Input {
 
   async ack(position: Position): Promise<void> {
     this.subscription?.ack(position)
+    await this.onAck(position)
   }
 
   async close(): Promise<void> {
