@@ -7,6 +7,7 @@
  * pattern names them without a wildcard.
  */
 import { ConfigError } from '../../../core/errors.js'
+import { globRegExp, splitTablePattern } from '../../../sql/table-pattern.js'
 
 const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'information_schema', 'performance_schema'])
 
@@ -53,7 +54,7 @@ function matches(pattern: CompiledPattern, database: string, table: string): boo
 }
 
 function compile(pattern: string, defaultDatabase: string, path: string): CompiledPattern {
-  const parts = splitPattern(pattern)
+  const parts = splitTablePattern(pattern, '`')
   if (parts === undefined) {
     throw new ConfigError('mysql_cdc.table_pattern', `"${pattern}" is not a table pattern`, {
       path,
@@ -62,33 +63,4 @@ function compile(pattern: string, defaultDatabase: string, path: string): Compil
   }
   const [database, table] = parts.length === 2 ? parts : [defaultDatabase, parts[0]]
   return { database: globRegExp(database), table: globRegExp(table), isLiteralDatabase: !/[*?]/.test(database) }
-}
-
-/** `db.table` or `table`; a part may be quoted in backticks to hold a dot (`` `my.db`.t ``). */
-function splitPattern(pattern: string): string[] | undefined {
-  const parts: string[] = []
-  let i = 0
-  while (i <= pattern.length) {
-    let part: string
-    if (pattern[i] === '`') {
-      const end = pattern.indexOf('`', i + 1)
-      if (end < 0) return undefined
-      part = pattern.slice(i + 1, end)
-      i = end + 1
-      if (i < pattern.length && pattern[i] !== '.') return undefined
-    } else {
-      const end = pattern.indexOf('.', i)
-      part = pattern.slice(i, end < 0 ? pattern.length : end)
-      i = end < 0 ? pattern.length : end
-    }
-    if (part === '') return undefined
-    parts.push(part)
-    i++
-  }
-  return parts.length === 1 || parts.length === 2 ? parts : undefined
-}
-
-function globRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
-  return new RegExp(`^${body}$`, 's')
 }

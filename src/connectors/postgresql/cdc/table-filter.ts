@@ -7,6 +7,7 @@
  * logical decoding does not publish them.
  */
 import { ConfigError } from '../../../core/errors.js'
+import { globRegExp, splitTablePattern } from '../../../sql/table-pattern.js'
 
 interface CompiledPattern {
   readonly schema: RegExp
@@ -28,7 +29,7 @@ export class TableFilter {
 }
 
 function compile(pattern: string, path: string): CompiledPattern {
-  const parts = splitPattern(pattern)
+  const parts = splitTablePattern(pattern, '"')
   if (parts === undefined) {
     throw new ConfigError('postgresql_cdc.table_pattern', `"${pattern}" is not a table pattern`, {
       path,
@@ -37,33 +38,4 @@ function compile(pattern: string, path: string): CompiledPattern {
   }
   const [schema, table] = parts.length === 2 ? parts : ['public', parts[0]]
   return { schema: globRegExp(schema), table: globRegExp(table) }
-}
-
-/** `schema.table` or `table`; a part may be quoted in double quotes (`"my.schema".t`). */
-function splitPattern(pattern: string): string[] | undefined {
-  const parts: string[] = []
-  let i = 0
-  while (i <= pattern.length) {
-    let part: string
-    if (pattern[i] === '"') {
-      const end = pattern.indexOf('"', i + 1)
-      if (end < 0) return undefined
-      part = pattern.slice(i + 1, end)
-      i = end + 1
-      if (i < pattern.length && pattern[i] !== '.') return undefined
-    } else {
-      const end = pattern.indexOf('.', i)
-      part = pattern.slice(i, end < 0 ? pattern.length : end)
-      i = end < 0 ? pattern.length : end
-    }
-    if (part === '') return undefined
-    parts.push(part)
-    i++
-  }
-  return parts.length === 1 || parts.length === 2 ? parts : undefined
-}
-
-function globRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
-  return new RegExp(`^${body}$`, 's')
 }
