@@ -9,9 +9,9 @@
  * component, and most runs capture nothing.
  */
 import Type, { type Static } from 'typebox'
-import type { InputBatch } from '../../../core/batch.js'
-import { defineInput, type Input, type InputContext } from '../../../core/component.js'
+import { defineInput, type InputContext } from '../../../core/component.js'
 import { ConfigError } from '../../../core/errors.js'
+import { ChangeStreamInput } from '../../../sql/change-stream-input.js'
 import { resolveConnection, serverConnectionSchema, urlSchema, type ConnectionFields } from '../../../sql/connection-config.js'
 import type { ConnectionSettings } from '../../../sql/driver.js'
 import { parseStoredPosition } from './binlog-position.js'
@@ -178,44 +178,17 @@ function randomServerId(): number {
   return 0x80000000 + Math.floor(Math.random() * 0x7fffffff)
 }
 
-export class MysqlCdcInput implements Input {
-  private source: BinlogSource | undefined
-  private isClosed = false
-
+/** The binlog stream as an input (src/sql/change-stream-input.ts); binlog-source.ts (and zongji) load on open. */
+export class MysqlCdcInput extends ChangeStreamInput<BinlogSource> {
   constructor(
     private readonly options: BinlogSourceOptions,
-    private readonly ctx: InputContext,
-  ) {}
+    ctx: InputContext,
+  ) {
+    super('mysql_cdc', async () => (await import('./binlog-source.js')).BinlogSource.open(options), ctx)
+  }
 
   get settings(): ConnectionSettings {
     return this.options.settings
-  }
-
-  async open(): Promise<void> {
-    const { BinlogSource } = await import('./binlog-source.js')
-    const source = await BinlogSource.open(this.options)
-    this.source = source
-    if (this.isClosed) {
-      await source.close()
-      return
-    }
-    this.ctx.signal.addEventListener('abort', () => source.queue.interrupt(), { once: true })
-  }
-
-  async read(): Promise<InputBatch | null> {
-    const source = this.source
-    if (source === undefined) throw new Error('mysql_cdc: read() before open()')
-    for (;;) {
-      if (this.isClosed || this.ctx.signal.aborted) return null
-      // Changes queued before a failure are delivered first: they and their positions are good.
-      if (source.queue.size === 0) {
-        const failure = source.takeFailure()
-        if (failure !== undefined) throw failure
-        source.restartIfStopped()
-      }
-      const batch = await source.queue.nextBatch({ batchSize: this.ctx.batchSize, lingerMs: this.ctx.lingerMs })
-      if (batch !== undefined) return batch
-    }
   }
 
   /**
@@ -223,9 +196,4 @@ export class MysqlCdcInput implements Input {
    * `binlog_expire_logs_seconds` whether read or not. The position lives in the checkpoint only.
    */
   async ack(): Promise<void> {}
-
-  async close(): Promise<void> {
-    this.isClosed = true
-    await this.source?.close()
-  }
 }

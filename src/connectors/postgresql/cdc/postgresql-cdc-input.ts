@@ -11,10 +11,11 @@
  */
 import { createHash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
-import type { InputBatch, Position } from '../../../core/batch.js'
-import { defineInput, type Input, type InputContext } from '../../../core/component.js'
+import type { Position } from '../../../core/batch.js'
+import { defineInput, type InputContext } from '../../../core/component.js'
 import { DURATION_SCHEMA_PATTERN, parseDuration } from '../../../core/duration.js'
 import { ConfigError } from '../../../core/errors.js'
+import { ChangeStreamInput } from '../../../sql/change-stream-input.js'
 import { resolveConnection, serverConnectionSchema, urlSchema, type ConnectionFields } from '../../../sql/connection-config.js'
 import type { ConnectionSettings } from '../../../sql/driver.js'
 import type { ReplicationStream, ReplicationStreamOptions } from './replication-stream.js'
@@ -194,40 +195,13 @@ export function defaultSlot(database: string, tables: readonly string[]): string
   return `fustor_${createHash('sha256').update(JSON.stringify([database, [...tables].sort()])).digest('hex').slice(0, 12)}`
 }
 
-export class PostgresqlCdcInput implements Input {
-  private stream: ReplicationStream | undefined
-  private isClosed = false
-
+/** The replication stream as an input (src/sql/change-stream-input.ts); replication-stream.ts loads on open. */
+export class PostgresqlCdcInput extends ChangeStreamInput<ReplicationStream> {
   constructor(
     readonly options: ReplicationStreamOptions,
-    private readonly ctx: InputContext,
-  ) {}
-
-  async open(): Promise<void> {
-    const { ReplicationStream } = await import('./replication-stream.js')
-    const stream = await ReplicationStream.open(this.options)
-    this.stream = stream
-    if (this.isClosed) {
-      await stream.close()
-      return
-    }
-    this.ctx.signal.addEventListener('abort', () => stream.queue.interrupt(), { once: true })
-  }
-
-  async read(): Promise<InputBatch | null> {
-    const stream = this.stream
-    if (stream === undefined) throw new Error('postgresql_cdc: read() before open()')
-    for (;;) {
-      if (this.isClosed || this.ctx.signal.aborted) return null
-      // Changes queued before a failure are delivered first: they and their positions are good.
-      if (stream.queue.size === 0) {
-        const failure = stream.takeFailure()
-        if (failure !== undefined) throw failure
-        stream.restartIfStopped()
-      }
-      const batch = await stream.queue.nextBatch({ batchSize: this.ctx.batchSize, lingerMs: this.ctx.lingerMs })
-      if (batch !== undefined) return batch
-    }
+    ctx: InputContext,
+  ) {
+    super('postgresql_cdc', async () => (await import('./replication-stream.js')).ReplicationStream.open(options), ctx)
   }
 
   /**
@@ -238,10 +212,5 @@ export class PostgresqlCdcInput implements Input {
    */
   async ack(position: Position): Promise<void> {
     this.stream?.acknowledge(parseStoredPosition(position).lsn)
-  }
-
-  async close(): Promise<void> {
-    this.isClosed = true
-    await this.stream?.close()
   }
 }
